@@ -1,0 +1,25 @@
+//! The membership rules engine: pure functions over plain types (no IO, no clock reads —
+//! the store-local date is always an argument). Rule ids (`R-…`) refer to
+//! `shared/spec/membership-rules.md`.
+
+pub mod basket;
+pub mod birthday;
+pub mod card_number;
+pub mod card_status;
+pub mod enrolment;
+pub mod gift_exchange;
+pub mod id_document;
+pub mod ledger;
+pub mod money;
+pub mod policy;
+pub mod quote;
+pub mod refund;
+pub mod replacement;
+pub mod review;
+pub mod rule;
+pub mod services;
+pub mod tier;
+pub mod upgrade;
+
+pub use rule::RuleViolation;
+pub use tier::Tier;

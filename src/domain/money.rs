@@ -1,0 +1,47 @@
+//! Money arithmetic: CNY as `Decimal` with 2 places, rounded half-up (R-DSC-6).
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Rounds to the fen (¥0.01), half away from zero — the charter's "四捨五入".
+pub fn round_fen(amount: Decimal) -> Decimal {
+    amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+/// Amount in fen (minor units) for storage; `None` if it has more than 2 places or overflows.
+pub fn to_fen(amount: Decimal) -> Option<i64> {
+    if amount.scale() > 2 && amount != round_fen(amount) {
+        return None;
+    }
+    i64::try_from(amount * Decimal::ONE_HUNDRED).ok()
+}
+
+/// Amount from fen (minor units).
+pub fn from_fen(fen: i64) -> Decimal {
+    Decimal::new(fen, 2)
+}
+
+/// True if `amount` is a valid price/amount: not negative, at most 2 decimal places,
+/// below ¥100,000,000.
+pub fn is_valid_amount(amount: Decimal) -> bool {
+    amount >= Decimal::ZERO && amount == round_fen(amount) && amount < Decimal::new(100_000_000, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn rounds_half_up_to_the_fen() {
+        assert_eq!(round_fen(dec!(0.005)), dec!(0.01));
+        assert_eq!(round_fen(dec!(0.0049)), dec!(0.00));
+        assert_eq!(round_fen(dec!(94.525)), dec!(94.53));
+    }
+
+    #[test]
+    fn fen_round_trip() {
+        assert_eq!(to_fen(dec!(12.34)), Some(1234));
+        assert_eq!(to_fen(dec!(12.345)), None);
+        assert_eq!(from_fen(1234), dec!(12.34));
+    }
+}
