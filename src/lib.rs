@@ -2,4 +2,6 @@
 //!
 //! Module map:
 //! - [`domain`]: the membership rules engine — pure functions, the date is an argument.
+pub mod action;
 pub mod domain;
+pub mod store;

@@ -83,32 +83,76 @@ pub fn balance(entries: &[Entry]) -> i64 {
     entries.iter().map(|e| e.points).sum()
 }
 
-/// R-PTS-5: points redeemable on `today` — the balance less what was earned (earn, bonus,
-/// restore, transfer of same-day earnings is not tracked: transfers count as old) today,
-/// never below zero.
+/// R-PTS-5: points redeemable on `today` — the balance less the points earned today (the
+/// positive `Earn` and `Bonus` entries booked on `today`), kept within `0..=balance`.
+/// Everything else counts as old: restored redemptions and transfers (a transfer of same-day
+/// earnings is not tracked) are redeemable at once.
 pub fn redeemable_on(entries: &[Entry], today: NaiveDate) -> i64 {
-    let _ = (entries, today);
-    unimplemented!("redeemable_on")
+    let balance = balance(entries);
+    let earned_today: i64 = entries
+        .iter()
+        .filter(|e| e.day == today && matches!(e.kind, EntryKind::Earn | EntryKind::Bonus))
+        .map(|e| e.points.max(0))
+        .sum();
+    balance
+        .saturating_sub(earned_today)
+        .clamp(0, balance.max(0))
 }
 
 /// R-UPG-1: transaction-earned points since issue: `carried` (from a replaced card of the
-/// same tier) + earn − reversal. Bonus, redemptions, gifts and transfers don't count.
+/// same tier) + earn + reversal (reversals are negative). Bonus, redemptions, restores, gifts,
+/// transfers and debt repayments don't count.
 pub fn upgrade_points(carried: i64, entries: &[Entry]) -> i64 {
-    let _ = (carried, entries);
-    unimplemented!("upgrade_points")
+    carried
+        + entries
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Earn | EntryKind::Reversal))
+            .map(|e| e.points)
+            .sum::<i64>()
 }
 
 /// R-PTS-9: earning `earned` points while `debt` is owed: the entries to book (an `Earn`
-/// and, if there is debt, a `DebtRepayment`) and the debt left.
+/// and, if there is debt, a `DebtRepayment` of up to the earned points) and the debt left.
+/// Nothing is booked for `earned <= 0`; a negative `debt` counts as none.
 pub fn plan_earning(earned: i64, debt: i64) -> (Vec<PlannedEntry>, i64) {
-    let _ = (earned, debt);
-    unimplemented!("plan_earning")
+    let debt = debt.max(0);
+    if earned <= 0 {
+        return (Vec::new(), debt);
+    }
+    let mut entries = vec![PlannedEntry {
+        kind: EntryKind::Earn,
+        points: earned,
+    }];
+    let repaid = earned.min(debt);
+    if repaid > 0 {
+        entries.push(PlannedEntry {
+            kind: EntryKind::DebtRepayment,
+            points: -repaid,
+        });
+    }
+    (entries, debt - repaid)
 }
 
 /// R-PTS-9: a refund takes back `reverse` earned points and gives back `restore` redeemed
 /// points, on a card whose balance is `balance`. Restoring is booked first; the reversal
-/// never drives the balance below zero: the shortfall is returned as new debt.
+/// never drives the balance below zero: the shortfall is returned as new debt. Zero amounts
+/// book nothing; negative `reverse` / `restore` (and balance) count as zero.
 pub fn plan_reversal(balance: i64, reverse: i64, restore: i64) -> (Vec<PlannedEntry>, i64) {
-    let _ = (balance, reverse, restore);
-    unimplemented!("plan_reversal")
+    let reverse = reverse.max(0);
+    let restore = restore.max(0);
+    let mut entries = Vec::new();
+    if restore > 0 {
+        entries.push(PlannedEntry {
+            kind: EntryKind::RedemptionRestore,
+            points: restore,
+        });
+    }
+    let taken = reverse.min(balance.max(0).saturating_add(restore));
+    if taken > 0 {
+        entries.push(PlannedEntry {
+            kind: EntryKind::Reversal,
+            points: -taken,
+        });
+    }
+    (entries, reverse - taken)
 }

@@ -1,11 +1,12 @@
 //! Loss reports and replacement cards at the desk (R-REP-1..6).
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::card_status::CardFacts;
+use super::card_status::{CardFacts, CardState};
+use super::enrolment::card_expiry;
 use super::policy::Policy;
 use super::rule::RuleViolation;
 
@@ -38,28 +39,45 @@ pub struct ReplacementPlan {
     pub late: bool,
 }
 
-/// R-REP-2: a card can be reported lost unless it is already blocked, replaced or void.
+/// R-REP-2: a card can be reported lost while active (also a replacement not yet valid) or
+/// inactive. Refuses: already blocked (R-REP-2), replaced (R-REP-5: the old number is never
+/// valid again), never issued (R-ENR-3, as `card_status::Unusable::NotIssued`).
 pub fn check_loss_report(card: &CardFacts) -> Result<(), RuleViolation> {
-    let _ = card;
-    unimplemented!("check_loss_report")
+    match card.state {
+        CardState::Active | CardState::Inactive => Ok(()),
+        CardState::Blocked => Err(RuleViolation::new(
+            "R-REP-2",
+            "card is already reported lost and blocked",
+        )),
+        CardState::Replaced => Err(RuleViolation::new(
+            "R-REP-5",
+            "card was replaced by a newer card and is no longer valid; report the newer card",
+        )),
+        CardState::Reserved | CardState::Void => {
+            Err(RuleViolation::new("R-ENR-3", "card was never issued"))
+        }
+    }
 }
 
-/// R-REP-2: last day to complete a report made on `reported_on`.
+/// R-REP-2: last day to complete a report made on `reported_on`
+/// (`reported_on` + `loss_completion_days`; the last representable day if that overflows).
 pub fn loss_report_deadline(policy: &Policy, reported_on: NaiveDate) -> NaiveDate {
-    let _ = (policy, reported_on);
-    unimplemented!("loss_report_deadline")
+    reported_on
+        .checked_add_days(Days::new(u64::from(policy.loss_completion_days)))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// R-REP-2: the report is past its deadline and still open: flag it for a follow-up call.
 pub fn needs_follow_up(policy: &Policy, report: &LossReport, today: NaiveDate) -> bool {
-    let _ = (policy, report, today);
-    unimplemented!("needs_follow_up")
+    !report.completed && today > loss_report_deadline(policy, report.reported_on)
 }
 
 /// R-REP-1/2/3/5: plans replacing `card` for `reason` on `today`. `Lost` needs an open loss
 /// report (card blocked); a completion after the deadline is allowed and marked `late`
 /// (the card stays blocked meanwhile, R-REP-2). `Damaged` needs an active or inactive card
 /// (not blocked, replaced, pending, void). Fee per tier (R-REP-1/3) unless `waive_fee`.
+/// The new card is valid from tomorrow (R-REP-5) and keeps the old expiry; if that is
+/// before tomorrow (an expired or inactive card), it gets a fresh card term from tomorrow.
 pub fn plan_replacement(
     policy: &Policy,
     card: &CardFacts,
@@ -68,6 +86,62 @@ pub fn plan_replacement(
     waive_fee: bool,
     today: NaiveDate,
 ) -> Result<ReplacementPlan, RuleViolation> {
-    let _ = (policy, card, reason, report, waive_fee, today);
-    unimplemented!("plan_replacement")
+    let late = match reason {
+        ReplacementReason::Lost => {
+            if card.state != CardState::Blocked {
+                return Err(RuleViolation::new(
+                    "R-REP-2",
+                    "a lost card must be reported (and blocked) before it is replaced",
+                ));
+            }
+            let report = report.filter(|r| !r.completed).ok_or_else(|| {
+                RuleViolation::new("R-REP-2", "no open loss report for this card")
+            })?;
+            today > loss_report_deadline(policy, report.reported_on)
+        }
+        ReplacementReason::Damaged => {
+            check_damaged(card, today)?;
+            false
+        }
+    };
+    let fee = if waive_fee {
+        Decimal::ZERO
+    } else {
+        policy.replacement_fee.get(card.tier)
+    };
+    // R-REP-5: works from the next day; `today` only at the very end of the calendar.
+    let valid_from = today.succ_opt().unwrap_or(today);
+    let expiry = if card.expiry < valid_from {
+        card_expiry(policy, valid_from)
+    } else {
+        card.expiry
+    };
+    Ok(ReplacementPlan {
+        fee,
+        valid_from,
+        expiry,
+        late,
+    })
+}
+
+/// R-REP-1: a damaged card can be exchanged while active (and already valid) or inactive.
+fn check_damaged(card: &CardFacts, today: NaiveDate) -> Result<(), RuleViolation> {
+    match card.state {
+        CardState::Active if today < card.valid_from => Err(RuleViolation::new(
+            "R-REP-5",
+            "card is a replacement not yet valid; it cannot be replaced again before it starts",
+        )),
+        CardState::Active | CardState::Inactive => Ok(()),
+        CardState::Blocked => Err(RuleViolation::new(
+            "R-REP-2",
+            "card is reported lost; complete the loss report instead",
+        )),
+        CardState::Replaced => Err(RuleViolation::new(
+            "R-REP-5",
+            "card was already replaced by a newer card",
+        )),
+        CardState::Reserved | CardState::Void => {
+            Err(RuleViolation::new("R-ENR-3", "card was never issued"))
+        }
+    }
 }

@@ -1,0 +1,239 @@
+//! Card rows: number, tier, state, term, generation and the replacement chain.
+
+use chrono::NaiveDate;
+use sqlx::SqliteConnection;
+
+use super::{day, parse_day, StoreError};
+use crate::action::Action;
+use crate::domain::card_number::CardNumber;
+use crate::domain::card_status::{CardFacts, CardState};
+use crate::domain::Tier;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    pub number: String,
+    pub member_id: String,
+    pub tier: Tier,
+    pub state: CardState,
+    pub valid_from: NaiveDate,
+    pub expiry: NaiveDate,
+    pub lapsed_on: Option<NaiveDate>,
+    pub generation: i64,
+    pub replaces: Option<String>,
+    pub replaced_by: Option<String>,
+    pub upgrade_points_carried: i64,
+    pub points_debt: i64,
+    pub issued_store: String,
+    pub issued_on: NaiveDate,
+}
+
+impl Card {
+    pub fn facts(&self) -> CardFacts {
+        CardFacts {
+            state: self.state,
+            tier: self.tier,
+            valid_from: self.valid_from,
+            expiry: self.expiry,
+            lapsed_on: self.lapsed_on,
+        }
+    }
+}
+
+type CardRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    String,
+    String,
+);
+
+const COLUMNS: &str = "number, member_id, tier, state, valid_from, expiry, lapsed_on, generation, replaces, replaced_by, upgrade_points_carried, points_debt, issued_store, issued_on";
+
+fn from_row(r: CardRow) -> Result<Card, StoreError> {
+    Ok(Card {
+        number: r.0,
+        member_id: r.1,
+        tier: Tier::parse(&r.2).ok_or(StoreError::Corrupt("cards.tier"))?,
+        state: CardState::parse(&r.3).ok_or(StoreError::Corrupt("cards.state"))?,
+        valid_from: parse_day(&r.4, "cards.valid_from")?,
+        expiry: parse_day(&r.5, "cards.expiry")?,
+        lapsed_on: r
+            .6
+            .as_deref()
+            .map(|d| parse_day(d, "cards.lapsed_on"))
+            .transpose()?,
+        generation: r.7,
+        replaces: r.8,
+        replaced_by: r.9,
+        upgrade_points_carried: r.10,
+        points_debt: r.11,
+        issued_store: r.12,
+        issued_on: parse_day(&r.13, "cards.issued_on")?,
+    })
+}
+
+pub async fn find(conn: &mut SqliteConnection, number: &str) -> Result<Option<Card>, StoreError> {
+    let row: Option<CardRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM cards WHERE number = ?1"))
+            .bind(number)
+            .fetch_optional(conn)
+            .await?;
+    row.map(from_row).transpose()
+}
+
+/// The member's cards, newest generation first.
+pub async fn for_member(
+    conn: &mut SqliteConnection,
+    member_id: &str,
+) -> Result<Vec<Card>, StoreError> {
+    let rows: Vec<CardRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM cards WHERE member_id = ?1 ORDER BY generation DESC, created_at DESC"))
+        .bind(member_id)
+        .fetch_all(conn)
+        .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Active cards whose year ended before `today` (the annual review's work list).
+pub async fn due_for_review(
+    conn: &mut SqliteConnection,
+    today: NaiveDate,
+) -> Result<Vec<Card>, StoreError> {
+    let rows: Vec<CardRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM cards WHERE state = 'active' AND expiry < ?1 ORDER BY number"
+    ))
+    .bind(day(today))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// What a newly reserved card is.
+pub struct NewCard<'a> {
+    pub member_id: &'a str,
+    pub tier: Tier,
+    pub valid_from: NaiveDate,
+    pub expiry: NaiveDate,
+    pub generation: i64,
+    pub replaces: Option<&'a str>,
+    pub upgrade_points_carried: i64,
+}
+
+/// Mints the store's next card number and inserts the card as `reserved` (phase one of issuing).
+pub async fn reserve(
+    conn: &mut SqliteConnection,
+    action: &Action,
+    issuer_prefix: &str,
+    store_code: &str,
+    card: NewCard<'_>,
+) -> Result<String, StoreError> {
+    let sequence = super::counters::next(conn, "card_number").await?;
+    let number = CardNumber::compose(
+        issuer_prefix,
+        store_code,
+        u64::try_from(sequence).map_err(|_| StoreError::Corrupt("counters.card_number"))?,
+    )
+    .map_err(|_| {
+        StoreError::Open("card number space exhausted or issuer/store code not numeric".into())
+    })?;
+    sqlx::query(
+        "INSERT INTO cards (number, member_id, tier, state, valid_from, expiry, generation, replaces, upgrade_points_carried, issued_store, issued_on, created_at, updated_at)
+         VALUES (?1, ?2, ?3, 'reserved', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+    )
+    .bind(number.as_str())
+    .bind(card.member_id)
+    .bind(card.tier.as_str())
+    .bind(day(card.valid_from))
+    .bind(day(card.expiry))
+    .bind(card.generation)
+    .bind(card.replaces)
+    .bind(card.upgrade_points_carried)
+    .bind(&action.store_id)
+    .bind(day(action.today))
+    .bind(action.now.to_rfc3339())
+    .execute(conn)
+    .await?;
+    Ok(number.to_string())
+}
+
+pub async fn set_state(
+    conn: &mut SqliteConnection,
+    action: &Action,
+    number: &str,
+    state: CardState,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cards SET state = ?2, updated_at = ?3 WHERE number = ?1")
+        .bind(number)
+        .bind(state.as_str())
+        .bind(action.now.to_rfc3339())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks `old` as replaced by `new` (upgrade, damage, completed loss report).
+pub async fn link_replacement(
+    conn: &mut SqliteConnection,
+    action: &Action,
+    old: &str,
+    new: &str,
+    old_state: CardState,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cards SET state = ?3, replaced_by = ?2, updated_at = ?4 WHERE number = ?1")
+        .bind(old)
+        .bind(new)
+        .bind(old_state.as_str())
+        .bind(action.now.to_rfc3339())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A card's tier, state and term as renewal, downgrade, inactivation or reactivation leave it.
+pub struct Term {
+    pub tier: Tier,
+    pub state: CardState,
+    pub valid_from: NaiveDate,
+    pub expiry: NaiveDate,
+    pub lapsed_on: Option<NaiveDate>,
+}
+
+pub async fn set_term(
+    conn: &mut SqliteConnection,
+    action: &Action,
+    number: &str,
+    term: &Term,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cards SET tier = ?2, state = ?3, valid_from = ?4, expiry = ?5, lapsed_on = ?6, updated_at = ?7 WHERE number = ?1")
+        .bind(number)
+        .bind(term.tier.as_str())
+        .bind(term.state.as_str())
+        .bind(day(term.valid_from))
+        .bind(day(term.expiry))
+        .bind(term.lapsed_on.map(day))
+        .bind(action.now.to_rfc3339())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_debt(
+    conn: &mut SqliteConnection,
+    number: &str,
+    debt: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cards SET points_debt = ?2 WHERE number = ?1")
+        .bind(number)
+        .bind(debt)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

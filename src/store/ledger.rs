@@ -1,0 +1,95 @@
+//! The points ledger table (R-PTS-7): append-only signed entries per card; the database
+//! refuses UPDATE and DELETE by trigger, and `append` refuses a batch that would take the
+//! balance below zero.
+
+use sqlx::SqliteConnection;
+
+use super::{day, parse_day, StoreError};
+use crate::action::Action;
+use crate::domain::ledger::{Entry, EntryKind, PlannedEntry};
+
+/// What an entry refers to, besides its card.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Refs<'a> {
+    pub sale_id: Option<i64>,
+    pub refund_id: Option<i64>,
+    pub related_card: Option<&'a str>,
+}
+
+pub async fn entries(
+    conn: &mut SqliteConnection,
+    card_number: &str,
+) -> Result<Vec<Entry>, StoreError> {
+    let rows: Vec<(String, i64, String)> = sqlx::query_as(
+        "SELECT kind, points, business_day FROM points_ledger WHERE card_number = ?1 ORDER BY seq",
+    )
+    .bind(card_number)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(kind, points, d)| {
+            Ok(Entry {
+                kind: EntryKind::parse(&kind).ok_or(StoreError::Corrupt("points_ledger.kind"))?,
+                points,
+                day: parse_day(&d, "points_ledger.business_day")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn balance(conn: &mut SqliteConnection, card_number: &str) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE card_number = ?1",
+    )
+    .bind(card_number)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Books `planned` entries for the card, then checks the balance is still ≥ 0; the caller's
+/// transaction rolls back on error, so a refused batch leaves nothing behind.
+pub async fn append(
+    conn: &mut SqliteConnection,
+    action: &Action,
+    card_number: &str,
+    planned: &[PlannedEntry],
+    refs: Refs<'_>,
+) -> Result<(), StoreError> {
+    for e in planned.iter().filter(|e| e.points != 0) {
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO points_ledger (store_id, card_number, kind, points, business_day, sale_id, refund_id, related_card, staff_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING seq",
+        )
+        .bind(&action.store_id)
+        .bind(card_number)
+        .bind(e.kind.as_str())
+        .bind(e.points)
+        .bind(day(action.today))
+        .bind(refs.sale_id)
+        .bind(refs.refund_id)
+        .bind(refs.related_card)
+        .bind(&action.staff_id)
+        .bind(action.now.to_rfc3339())
+        .fetch_one(&mut *conn)
+        .await?;
+        super::outbox::record(
+            conn,
+            &action.store_id,
+            "points_ledger",
+            &format!("{}:{seq}", action.store_id),
+            &serde_json::json!({
+                "store_id": action.store_id, "seq": seq, "card_number": card_number, "kind": e.kind,
+                "points": e.points, "business_day": day(action.today), "sale_id": refs.sale_id,
+                "refund_id": refs.refund_id, "related_card": refs.related_card, "staff_id": action.staff_id,
+            }),
+            action.now,
+        )
+        .await?;
+    }
+    if balance(conn, card_number).await? < 0 {
+        return Err(StoreError::Corrupt(
+            "points_ledger: balance would go below zero",
+        ));
+    }
+    Ok(())
+}
