@@ -3,5 +3,10 @@
 //! Module map:
 //! - [`domain`]: the membership rules engine — pure functions, the date is an argument.
 pub mod action;
+pub mod card;
+pub mod clock;
+pub mod config;
 pub mod domain;
+pub mod flows;
+pub mod kiosk;
 pub mod store;

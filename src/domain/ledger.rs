@@ -100,15 +100,19 @@ pub fn redeemable_on(entries: &[Entry], today: NaiveDate) -> i64 {
 }
 
 /// R-UPG-1: transaction-earned points since issue: `carried` (from a replaced card of the
-/// same tier) + earn + reversal (reversals are negative). Bonus, redemptions, restores, gifts,
-/// transfers and debt repayments don't count.
-pub fn upgrade_points(carried: i64, entries: &[Entry]) -> i64 {
+/// same tier) + earn + reversal + debt repayment, less the points `debt` still owed. A refund
+/// that could not take its points back at once (R-PTS-9) is taken off the count here, both
+/// the part repaid since and the part still owed. Bonus, redemptions, restores, gifts and
+/// transfers don't count. Pass `debt` 0 to get the figure a replacement card carries over
+/// (the debt itself moves with the balance).
+pub fn upgrade_points(carried: i64, debt: i64, entries: &[Entry]) -> i64 {
     carried
         + entries
             .iter()
-            .filter(|e| matches!(e.kind, EntryKind::Earn | EntryKind::Reversal))
+            .filter(|e| matches!(e.kind, EntryKind::Earn | EntryKind::Reversal | EntryKind::DebtRepayment))
             .map(|e| e.points)
             .sum::<i64>()
+        - debt.max(0)
 }
 
 /// R-PTS-9: earning `earned` points while `debt` is owed: the entries to book (an `Earn`

@@ -101,7 +101,8 @@ pub struct Quote {
     pub group_purchase: bool,
     /// R-PAY-1: a non-cash tender is used: no discount, points on the cash part only.
     pub non_cash_tender: bool,
-    /// Cash-like tenders ÷ payable, at most 1 (1 when no tenders are given yet).
+    /// Cash-like tenders ÷ payable, at most 1 (1 when no tenders are given yet or nothing is
+    /// payable).
     #[schema(value_type = String)]
     pub cash_share: Decimal,
     /// Points this sale earns (R-PTS-1..3).

@@ -1,6 +1,6 @@
 //! Stored policy versions: the charter default is version 1; head office pushes newer ones.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use super::{day, StoreError};
@@ -33,12 +33,4 @@ pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Policy>, StoreError>
             serde_json::from_str(&b).map_err(|_| StoreError::Corrupt("policy_versions.body"))
         })
         .collect()
-}
-
-/// The version in force on `today`: the highest version whose effective_from ≤ today.
-pub fn in_force(versions: &[Policy], today: NaiveDate) -> Option<&Policy> {
-    versions
-        .iter()
-        .filter(|p| p.effective_from <= today)
-        .max_by_key(|p| p.version)
 }

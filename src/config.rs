@@ -1,0 +1,133 @@
+//! Kiosk configuration: defaults that run as is, then a TOML file, then `KIOSK_*` env vars.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Store code: 4 digits, part of every card number minted here.
+    pub store_id: String,
+    pub store_name: String,
+    /// Issuer prefix of card numbers (2 digits).
+    pub issuer_prefix: String,
+    /// Till ids allowed to commit sales; empty = any.
+    pub tills: Vec<String>,
+    pub listen: String,
+    /// SQLite database file.
+    pub database: PathBuf,
+    /// Read connections beside the single writer.
+    pub db_readers: u32,
+    /// Optional TOML policy file: stored as a new policy version if its version is new.
+    pub policy_file: Option<PathBuf>,
+    /// Store-local time offset from UTC, minutes (China: 480).
+    pub utc_offset_minutes: i32,
+    /// Folder with the kiosk UI.
+    pub ui_dir: PathBuf,
+    /// Most concurrent sale commits written in one SQLite transaction.
+    pub commit_batch_max: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            store_id: "0001".into(),
+            store_name: "Demo Department Store".into(),
+            issuer_prefix: "88".into(),
+            tills: Vec::new(),
+            listen: "127.0.0.1:8080".into(),
+            database: PathBuf::from("var/kiosk.db"),
+            db_readers: 4,
+            policy_file: None,
+            utc_offset_minutes: 480,
+            ui_dir: PathBuf::from("kiosk-ui"),
+            commit_batch_max: 64,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Parse { path: String, source: toml::de::Error },
+    #[error("{name}: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+impl Config {
+    /// Defaults, overlaid by `file` (if given), overlaid by env vars from `env`.
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.display().to_string(), source })?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = env("KIOSK_STORE_ID") {
+            config.store_id = v;
+        }
+        if let Some(v) = env("KIOSK_STORE_NAME") {
+            config.store_name = v;
+        }
+        if let Some(v) = env("KIOSK_TILLS") {
+            config.tills = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        }
+        if let Some(v) = env("KIOSK_LISTEN") {
+            config.listen = v;
+        }
+        if let Some(v) = env("KIOSK_DATABASE") {
+            config.database = PathBuf::from(v);
+        }
+        if let Some(v) = env("KIOSK_POLICY_FILE") {
+            config.policy_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("KIOSK_UTC_OFFSET_MINUTES") {
+            config.utc_offset_minutes = v.parse().map_err(|_| ConfigError::Invalid { name: "KIOSK_UTC_OFFSET_MINUTES", message: "not an integer".into() })?;
+        }
+        if let Some(v) = env("KIOSK_UI_DIR") {
+            config.ui_dir = PathBuf::from(v);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(&self.store_id, 4) {
+            return Err(ConfigError::Invalid { name: "store_id", message: "must be 4 digits".into() });
+        }
+        if !digits(&self.issuer_prefix, 2) {
+            return Err(ConfigError::Invalid { name: "issuer_prefix", message: "must be 2 digits".into() });
+        }
+        if !(-14 * 60..=14 * 60).contains(&self.utc_offset_minutes) {
+            return Err(ConfigError::Invalid { name: "utc_offset_minutes", message: "must be within ±14 hours".into() });
+        }
+        if self.commit_batch_max == 0 {
+            return Err(ConfigError::Invalid { name: "commit_batch_max", message: "must be at least 1".into() });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_as_is() {
+        let c = Config::load(None, |_| None).unwrap();
+        assert_eq!(c.store_id, "0001");
+    }
+
+    #[test]
+    fn env_overrides_file_and_bad_values_are_named() {
+        let c = Config::load(None, |k| (k == "KIOSK_TILLS").then(|| "T01, T02".to_string())).unwrap();
+        assert_eq!(c.tills, vec!["T01", "T02"]);
+        let e = Config::load(None, |k| (k == "KIOSK_STORE_ID").then(|| "12".to_string())).unwrap_err();
+        assert!(e.to_string().starts_with("store_id"));
+    }
+}

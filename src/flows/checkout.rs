@@ -1,0 +1,304 @@
+//! Checkout: quoting a basket and committing a sale. Commits are idempotent on the store's
+//! receipt number, recomputed on the server, and written by one committer task that puts
+//! concurrent sales into one SQLite transaction (one fsync for many sales) with a savepoint
+//! each, so one refused sale never touches another.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use sqlx::{SqliteConnection, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+use utoipa::ToSchema;
+
+use super::lookup::{load_card, member_context, parse_card_number};
+use super::FlowError;
+use crate::action::Action;
+use crate::domain::basket::{Basket, BasketLine, Tender};
+use crate::domain::ledger::{plan_earning, EntryKind, PlannedEntry};
+use crate::domain::policy::Policy;
+use crate::domain::quote::{check_tenders_settle, quote, Quote};
+use crate::domain::Tier;
+use crate::kiosk::Kiosk;
+use crate::store::{self, ledger::Refs, StoreError};
+
+/// A basket to price, optionally for a member card.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteRequest {
+    #[serde(default)]
+    pub card_number: Option<String>,
+    pub lines: Vec<BasketLine>,
+    #[serde(default)]
+    pub tenders: Vec<Tender>,
+    #[serde(default)]
+    pub redeem_points: i64,
+}
+
+/// A sale as the till commits it. Totals are never taken from the till: the server prices
+/// the lines again and the tenders must settle its payable amount.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleRequest {
+    /// The store's receipt number: the idempotency key.
+    pub receipt_no: String,
+    pub till_id: String,
+    #[serde(default)]
+    pub card_number: Option<String>,
+    pub lines: Vec<BasketLine>,
+    pub tenders: Vec<Tender>,
+    #[serde(default)]
+    pub redeem_points: i64,
+}
+
+/// Points on the receipt.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReceiptPoints {
+    pub earned: i64,
+    pub redeemed: i64,
+    /// Part of `earned` that paid off refund debt (R-PTS-9).
+    pub debt_repaid: i64,
+    pub balance: i64,
+    /// R-PTS-5: the day the points earned here become redeemable.
+    pub usable_from: NaiveDate,
+}
+
+/// The committed sale, as returned to the till (and replayed on a retry).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SaleReceipt {
+    pub store_id: String,
+    pub receipt_no: String,
+    pub till_id: String,
+    pub staff_id: String,
+    pub business_day: NaiveDate,
+    pub committed_at: DateTime<Utc>,
+    pub card_number: Option<String>,
+    pub tier: Option<Tier>,
+    pub quote: Quote,
+    pub tenders: Vec<Tender>,
+    pub points: Option<ReceiptPoints>,
+    pub policy_version: u32,
+}
+
+/// Prices a basket (read-only).
+pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowError> {
+    let today = k.today();
+    let policy = k.policy(today);
+    let basket = Basket { lines: req.lines, tenders: req.tenders, redeem_points: req.redeem_points };
+    let mut conn = k.db.reader.acquire().await?;
+    let member = match req.card_number.as_deref() {
+        Some(raw) => {
+            let (card, member) = load_card(&mut conn, &parse_card_number(raw)?).await?;
+            Some(member_context(&mut conn, &card, &member, today).await?)
+        }
+        None => None,
+    };
+    Ok(quote(&policy, &basket, member.as_ref(), today)?)
+}
+
+/// Commits a sale; returns the receipt as JSON (the very bytes stored, so a retry gets the
+/// same answer).
+pub async fn commit_sale(k: &Kiosk, staff_id: &str, req: SaleRequest) -> Result<Value, FlowError> {
+    check_receipt_no("receipt_no", &req.receipt_no)?;
+    if req.till_id.trim().is_empty() || (!k.config.tills.is_empty() && !k.config.tills.contains(&req.till_id)) {
+        return Err(FlowError::invalid("till_id", "unknown till"));
+    }
+    let action = k.action(staff_id, &req.till_id);
+    let policy = k.policy(action.today);
+    k.sales.commit(Job { action, policy, request: req }).await
+}
+
+/// Receipt and refund numbers: 1–40 letters, digits, `-`, `_` or `/`.
+pub fn check_receipt_no(field: &'static str, no: &str) -> Result<(), FlowError> {
+    let ok = (1..=40).contains(&no.len()) && no.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_/".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(FlowError::invalid(field, "must be 1-40 letters, digits, '-', '_' or '/'"))
+    }
+}
+
+/// SHA-256 of the request's canonical JSON: two bodies that parse the same hash the same.
+pub fn request_hash(request: &impl Serialize) -> String {
+    hex::encode(Sha256::digest(serde_json::to_vec(request).unwrap_or_default()))
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+pub struct Job {
+    action: Action,
+    policy: Arc<Policy>,
+    request: SaleRequest,
+}
+
+struct Queued {
+    job: Job,
+    reply: oneshot::Sender<Result<Value, FlowError>>,
+}
+
+/// Handle to the committer task.
+#[derive(Clone)]
+pub struct SaleCommitter {
+    queue: mpsc::Sender<Queued>,
+}
+
+impl SaleCommitter {
+    /// Starts the committer on `writer`; it writes at most `batch_max` sales per transaction.
+    pub fn start(writer: SqlitePool, batch_max: usize) -> SaleCommitter {
+        let (queue, rx) = mpsc::channel(batch_max * 8);
+        tokio::spawn(run(writer, rx, batch_max));
+        SaleCommitter { queue }
+    }
+
+    async fn commit(&self, job: Job) -> Result<Value, FlowError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send(Queued { job, reply }).await.map_err(|_| StoreError::Open("sale committer stopped".into()))?;
+        answer.await.map_err(|_| StoreError::Open("sale committer stopped".into()))?
+    }
+}
+
+async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Queued>, batch_max: usize) {
+    let mut batch = Vec::with_capacity(batch_max);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < batch_max {
+            match rx.try_recv() {
+                Ok(q) => batch.push(q),
+                Err(_) => break,
+            }
+        }
+        let results = commit_batch(&writer, &batch).await;
+        for (q, result) in batch.drain(..).zip(results) {
+            // The till may have gone; the sale stands and a retry replays it.
+            let _ = q.reply.send(result);
+        }
+    }
+}
+
+// The explicit `Send` future type works around the compiler's higher-ranked lifetime
+// inference on sqlx executors inside `tokio::spawn`.
+fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Queued]) -> BoxFuture<'a, Vec<Result<Value, FlowError>>> {
+    Box::pin(async move {
+    let mut tx = match writer.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return failed_all(batch.len(), &e.to_string()),
+    };
+    let mut results = Vec::with_capacity(batch.len());
+    for q in batch {
+        let result = match sqlx::query("SAVEPOINT sale").execute(&mut *tx).await {
+            Ok(_) => commit_one(&mut tx, &q.job).await,
+            Err(e) => Err(e.into()),
+        };
+        let end = if result.is_ok() { "RELEASE sale" } else { "ROLLBACK TO sale" };
+        let ended = match sqlx::query(end).execute(&mut *tx).await {
+            Ok(_) if result.is_err() => sqlx::query("RELEASE sale").execute(&mut *tx).await.map(|_| ()),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = ended {
+            return failed_all(batch.len(), &e.to_string());
+        }
+        results.push(result);
+    }
+    match tx.commit().await {
+        Ok(()) => results,
+        Err(e) => failed_all(batch.len(), &e.to_string()),
+    }
+    })
+}
+
+fn failed_all(n: usize, why: &str) -> Vec<Result<Value, FlowError>> {
+    (0..n).map(|_| Err(StoreError::Open(format!("sale not committed: {why}")).into())).collect()
+}
+
+fn commit_one<'a>(conn: &'a mut SqliteConnection, job: &'a Job) -> BoxFuture<'a, Result<Value, FlowError>> {
+    Box::pin(async move {
+    let (action, policy, req) = (&job.action, &job.policy, &job.request);
+    let hash = request_hash(req);
+    if let Some(filed) = store::sales::find_by_receipt(conn, &action.store_id, &req.receipt_no).await? {
+        if filed.request_hash == hash {
+            return serde_json::from_str(&filed.response).map_err(|_| StoreError::Corrupt("sales.response").into());
+        }
+        return Err(FlowError::conflict("receipt number already used for a different sale", None, Some("receipt_no")));
+    }
+    let member = match req.card_number.as_deref() {
+        Some(raw) => {
+            let (card, member) = load_card(conn, &parse_card_number(raw)?).await?;
+            let context = member_context(conn, &card, &member, action.today).await?;
+            Some((card, member, context))
+        }
+        None => None,
+    };
+    let basket = Basket { lines: req.lines.clone(), tenders: req.tenders.clone(), redeem_points: req.redeem_points };
+    let priced = quote(policy, &basket, member.as_ref().map(|m| &m.2), action.today)?;
+    check_tenders_settle(&priced, &basket)?;
+    let cash_like: Vec<bool> = basket.tenders.iter().map(|t| policy.is_cash_like(&t.kind) == Some(true)).collect();
+    let cash_paid: Decimal = basket.tenders.iter().zip(&cash_like).filter(|(_, c)| **c).map(|(t, _)| t.amount).sum();
+    let sale_id = store::sales::insert(
+        conn,
+        action,
+        &store::sales::NewSale {
+            receipt_no: &req.receipt_no,
+            till_id: &req.till_id,
+            card_number: member.as_ref().map(|m| m.0.number.as_str()),
+            member_id: member.as_ref().map(|m| m.1.id.as_str()),
+            basket: &basket,
+            quote: &priced,
+            cash_paid,
+            cash_like: &cash_like,
+            policy_version: policy.version,
+            request_hash: &hash,
+        },
+    )
+    .await?;
+    let points = match &member {
+        Some((card, _, _)) => Some(book_points(conn, action, card, &priced, sale_id).await?),
+        None => None,
+    };
+    let receipt = SaleReceipt {
+        store_id: action.store_id.clone(),
+        receipt_no: req.receipt_no.clone(),
+        till_id: req.till_id.clone(),
+        staff_id: action.staff_id.clone(),
+        business_day: action.today,
+        committed_at: action.now,
+        card_number: member.as_ref().map(|m| m.0.number.clone()),
+        tier: priced.tier,
+        quote: priced,
+        tenders: basket.tenders,
+        points,
+        policy_version: policy.version,
+    };
+    let json = serde_json::to_value(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
+    store::sales::set_response(conn, sale_id, &json.to_string()).await?;
+    store::outbox::record(conn, &action.store_id, "sale", &format!("{}:{}", action.store_id, req.receipt_no), &json, action.now).await?;
+    Ok(json)
+    })
+}
+
+/// Redemption, earning and debt repayment for a card sale (R-PTS-4/5/7/9).
+async fn book_points(conn: &mut SqliteConnection, action: &Action, card: &store::cards::Card, priced: &Quote, sale_id: i64) -> Result<ReceiptPoints, FlowError> {
+    let refs = Refs { sale_id: Some(sale_id), ..Refs::default() };
+    let mut planned = Vec::new();
+    if priced.redeem_points > 0 {
+        planned.push(PlannedEntry { kind: EntryKind::Redeem, points: -priced.redeem_points });
+    }
+    let (earning, debt_left) = plan_earning(priced.points_earned, card.points_debt);
+    planned.extend(earning);
+    store::ledger::append(conn, action, &card.number, &planned, refs).await?;
+    if debt_left != card.points_debt {
+        store::cards::set_debt(conn, &card.number, debt_left).await?;
+    }
+    Ok(ReceiptPoints {
+        earned: priced.points_earned,
+        redeemed: priced.redeem_points,
+        debt_repaid: card.points_debt - debt_left,
+        balance: store::ledger::balance(conn, &card.number).await?,
+        usable_from: action.today.checked_add_days(Days::new(1)).unwrap_or(action.today),
+    })
+}

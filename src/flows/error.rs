@@ -1,0 +1,41 @@
+//! The flows' error: a rule refusal, a missing or conflicting record, a card that can't be
+//! used or written, or a storage fault. The HTTP edge maps each to a status and JSON body.
+
+use crate::card::CardWriteError;
+use crate::domain::card_status::Unusable;
+use crate::domain::RuleViolation;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    #[error(transparent)]
+    Rule(#[from] RuleViolation),
+    #[error("{what} not found")]
+    NotFound { what: &'static str, field: &'static str },
+    #[error("{message}")]
+    Conflict { message: String, rule: Option<&'static str>, field: Option<&'static str> },
+    #[error("{message}")]
+    Invalid { message: String, field: String },
+    #[error("card cannot be used: {}", .0.explain())]
+    CardUnusable(Unusable),
+    #[error(transparent)]
+    CardWrite(#[from] CardWriteError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for FlowError {
+    fn from(e: sqlx::Error) -> Self {
+        FlowError::Store(StoreError::Database(e))
+    }
+}
+
+impl FlowError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> FlowError {
+        FlowError::Invalid { field: field.into(), message: message.into() }
+    }
+
+    pub fn conflict(message: impl Into<String>, rule: Option<&'static str>, field: Option<&'static str>) -> FlowError {
+        FlowError::Conflict { message: message.into(), rule, field }
+    }
+}

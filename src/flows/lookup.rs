@@ -1,0 +1,102 @@
+//! Card lookup (R-SRV-4): member, tier, status with the reason when not usable, balance,
+//! points redeemable today and the birthday flag; also the shared "load a card" steps.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use sqlx::SqliteConnection;
+use utoipa::ToSchema;
+
+use super::FlowError;
+use crate::domain::birthday::is_birthday;
+use crate::domain::card_number::CardNumber;
+use crate::domain::card_status::{usability, CardState, Unusable};
+use crate::domain::ledger;
+use crate::domain::quote::MemberContext;
+use crate::domain::Tier;
+use crate::kiosk::Kiosk;
+use crate::store::cards::Card;
+use crate::store::members::Member;
+use crate::store::{self};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnusableView {
+    pub reason: Unusable,
+    pub rule: &'static str,
+    pub message: &'static str,
+}
+
+/// What the till and the counters see of a card.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CardView {
+    pub card_number: String,
+    pub member_id: String,
+    pub member_name: String,
+    pub tier: Tier,
+    pub state: CardState,
+    pub usable: bool,
+    /// Why the card can't be used today, when it can't.
+    pub unusable: Option<UnusableView>,
+    pub valid_from: NaiveDate,
+    pub expiry: NaiveDate,
+    pub generation: i64,
+    pub replaced_by: Option<String>,
+    pub balance: i64,
+    /// R-PTS-5: today's earnings become redeemable tomorrow.
+    pub redeemable_today: i64,
+    /// R-PTS-9: points owed from refunds, paid first from future earnings.
+    pub points_debt: i64,
+    /// R-UPG-1: transaction-earned points counting toward the next tier.
+    pub upgrade_points: i64,
+    pub birthday_today: bool,
+}
+
+/// Parses a card number typed or read at a counter (400 with field `card_number` if bad).
+pub fn parse_card_number(raw: &str) -> Result<CardNumber, FlowError> {
+    CardNumber::parse(raw).map_err(|e| FlowError::invalid("card_number", e.to_string()))
+}
+
+/// The card and its member, or 404.
+pub async fn load_card(conn: &mut SqliteConnection, number: &CardNumber) -> Result<(Card, Member), FlowError> {
+    let card = store::cards::find(conn, number.as_str()).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
+    let member = store::members::find(conn, &card.member_id).await?.ok_or(FlowError::NotFound { what: "member", field: "card_number" })?;
+    Ok((card, member))
+}
+
+/// The pricing context of a card usable today; a card that isn't usable is refused with the
+/// rule that says why.
+pub async fn member_context(conn: &mut SqliteConnection, card: &Card, member: &Member, today: NaiveDate) -> Result<MemberContext, FlowError> {
+    usability(&card.facts(), today).map_err(FlowError::CardUnusable)?;
+    let entries = store::ledger::entries(conn, &card.number).await?;
+    Ok(MemberContext { tier: card.tier, birth_date: member.birth_date, redeemable_points: ledger::redeemable_on(&entries, today) })
+}
+
+pub async fn view(conn: &mut SqliteConnection, card: &Card, member: &Member, today: NaiveDate) -> Result<CardView, FlowError> {
+    let entries = store::ledger::entries(conn, &card.number).await?;
+    let unusable = usability(&card.facts(), today).err();
+    Ok(CardView {
+        card_number: card.number.clone(),
+        member_id: member.id.clone(),
+        member_name: member.name.clone(),
+        tier: card.tier,
+        state: card.state,
+        usable: unusable.is_none(),
+        unusable: unusable.map(|u| UnusableView { reason: u, rule: u.rule(), message: u.explain() }),
+        valid_from: card.valid_from,
+        expiry: card.expiry,
+        generation: card.generation,
+        replaced_by: card.replaced_by.clone(),
+        balance: ledger::balance(&entries),
+        redeemable_today: if unusable.is_none() { ledger::redeemable_on(&entries, today) } else { 0 },
+        points_debt: card.points_debt,
+        upgrade_points: ledger::upgrade_points(card.upgrade_points_carried, card.points_debt, &entries),
+        birthday_today: is_birthday(member.birth_date, today),
+    })
+}
+
+/// GET a card by number.
+pub async fn lookup(k: &Kiosk, raw_number: &str) -> Result<CardView, FlowError> {
+    let number = parse_card_number(raw_number)?;
+    let mut conn = k.db.reader.acquire().await?;
+    let (card, member) = load_card(&mut conn, &number).await?;
+    view(&mut conn, &card, &member, k.today()).await
+}

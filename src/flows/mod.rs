@@ -1,0 +1,18 @@
+//! Staff operations, one file each: read what the rules need from the store, let the pure
+//! rules engine decide, then apply the result in one SQLite transaction (with its ledger,
+//! card-event and outbox rows).
+
+pub mod checkout;
+pub mod enrolment;
+mod error;
+pub mod issuing;
+pub mod lookup;
+pub mod members;
+pub mod reactivation;
+pub mod refund;
+pub mod replacement;
+pub mod review;
+pub mod services;
+pub mod upgrade;
+
+pub use error::FlowError;

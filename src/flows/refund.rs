@@ -1,0 +1,98 @@
+//! Refunds by receipt and lines (R-PTS-9): money back for the lines returned, earned points
+//! reversed and redeemed points restored in proportion; a shortfall becomes points debt.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::checkout::{check_receipt_no, request_hash};
+use super::FlowError;
+use crate::domain::ledger::plan_reversal;
+use crate::domain::money::round_fen;
+use crate::domain::refund::{plan_refund, RefundLineRequest, RefundedLine};
+use crate::kiosk::Kiosk;
+use crate::store::{self, ledger::Refs, StoreError};
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundRequest {
+    /// The till's refund slip number: the idempotency key.
+    pub refund_no: String,
+    pub till_id: String,
+    pub lines: Vec<RefundLineRequest>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RefundReceipt {
+    pub refund_no: String,
+    pub receipt_no: String,
+    pub business_day: NaiveDate,
+    pub lines: Vec<RefundedLine>,
+    #[schema(value_type = String)]
+    pub amount: Decimal,
+    pub card_number: Option<String>,
+    pub points_reversed: i64,
+    pub points_restored: i64,
+    /// Points that could not be taken back now and are owed from future earnings.
+    pub debt_added: i64,
+    pub balance: Option<i64>,
+}
+
+pub async fn refund(k: &Kiosk, staff_id: &str, receipt_no: &str, req: RefundRequest) -> Result<Value, FlowError> {
+    check_receipt_no("refund_no", &req.refund_no)?;
+    let action = k.action(staff_id, &req.till_id);
+    let hash = request_hash(&(receipt_no, &req));
+    let mut tx = k.db.writer.begin().await?;
+    if let Some(filed) = store::refunds::find(&mut tx, &action.store_id, &req.refund_no).await? {
+        if filed.request_hash == hash {
+            return serde_json::from_str(&filed.response).map_err(|_| StoreError::Corrupt("refunds.response").into());
+        }
+        return Err(FlowError::conflict("refund number already used for a different refund", None, Some("refund_no")));
+    }
+    let sale = store::sales::head(&mut tx, &action.store_id, receipt_no).await?.ok_or(FlowError::NotFound { what: "sale", field: "receipt_no" })?;
+    let sold = store::sales::sold_lines(&mut tx, sale.id).await?;
+    let plan = plan_refund(&sold, &req.lines)?;
+    // The cash part of the refund lowers the receipt's qualifying cash spend (R-ENR-4).
+    let cash_refund = if sale.payable > Decimal::ZERO { round_fen(plan.amount * sale.cash_paid / sale.payable).min(plan.amount) } else { Decimal::ZERO };
+    let card = match &sale.card_number {
+        Some(number) => Some(store::cards::find(&mut tx, number).await?.ok_or(StoreError::Corrupt("sales.card_number"))?),
+        None => None,
+    };
+    let (entries, debt_added) = match &card {
+        Some(c) => plan_reversal(store::ledger::balance(&mut tx, &c.number).await?, plan.points_reversed, plan.points_restored),
+        None => (Vec::new(), 0),
+    };
+    let refund_id = store::refunds::insert(
+        &mut tx,
+        &action,
+        &store::refunds::NewRefund { refund_no: &req.refund_no, sale_id: sale.id, till_id: &req.till_id, plan: &plan, cash_refund, debt_added, request_hash: &hash },
+    )
+    .await?;
+    let mut balance = None;
+    if let Some(c) = &card {
+        store::ledger::append(&mut tx, &action, &c.number, &entries, Refs { refund_id: Some(refund_id), sale_id: Some(sale.id), ..Refs::default() }).await?;
+        if debt_added > 0 {
+            store::cards::set_debt(&mut tx, &c.number, c.points_debt + debt_added).await?;
+        }
+        balance = Some(store::ledger::balance(&mut tx, &c.number).await?);
+    }
+    let receipt = RefundReceipt {
+        refund_no: req.refund_no.clone(),
+        receipt_no: receipt_no.to_owned(),
+        business_day: action.today,
+        lines: plan.lines.clone(),
+        amount: plan.amount,
+        card_number: sale.card_number.clone(),
+        points_reversed: plan.points_reversed,
+        points_restored: plan.points_restored,
+        debt_added,
+        balance,
+    };
+    let json = serde_json::to_value(&receipt).map_err(|_| StoreError::Corrupt("refund receipt"))?;
+    store::refunds::set_response(&mut tx, refund_id, &json.to_string()).await?;
+    store::outbox::record(&mut tx, &action.store_id, "refund", &format!("{}:{}", action.store_id, req.refund_no), &json, action.now).await?;
+    tx.commit().await?;
+    Ok(json)
+}

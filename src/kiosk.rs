@@ -1,0 +1,84 @@
+//! The application core shared by the HTTP API, the CLI and the tests: configuration, the
+//! database, the policy in force, the clock, the card writer and the sale committer.
+
+use std::sync::{Arc, RwLock};
+
+use chrono::NaiveDate;
+
+use crate::action::Action;
+use crate::card::CardWriter;
+use crate::clock::{local_day, Clock};
+use crate::config::Config;
+use crate::domain::policy::Policy;
+use crate::flows::checkout::SaleCommitter;
+use crate::store::{self, Db, StoreError};
+
+#[derive(Clone)]
+pub struct Kiosk {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub card_writer: Arc<dyn CardWriter>,
+    pub sales: SaleCommitter,
+    policies: Arc<RwLock<Vec<Arc<Policy>>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("policy file {path}: {message}")]
+    Policy { path: String, message: String },
+}
+
+impl Kiosk {
+    /// Opens and migrates the database, stores the charter policy (and the configured policy
+    /// file) as versions, and starts the sale committer.
+    pub async fn start(config: Config, clock: Arc<dyn Clock>, card_writer: Arc<dyn CardWriter>) -> Result<Kiosk, StartError> {
+        let db = Db::open(&config.database, config.db_readers).await?;
+        let now = clock.now();
+        let mut conn = db.writer.acquire().await.map_err(StoreError::from)?;
+        store::policy::insert_if_new(&mut conn, &Policy::charter_default(), now).await?;
+        if let Some(path) = &config.policy_file {
+            let policy = load_policy_file(path)?;
+            store::policy::insert_if_new(&mut conn, &policy, now).await?;
+        }
+        let policies = store::policy::all(&mut conn).await?.into_iter().map(Arc::new).collect();
+        drop(conn);
+        let config = Arc::new(config);
+        let sales = SaleCommitter::start(db.writer.clone(), config.commit_batch_max);
+        Ok(Kiosk { config, db, clock, card_writer, sales, policies: Arc::new(RwLock::new(policies)) })
+    }
+
+    /// Today, store-local.
+    pub fn today(&self) -> NaiveDate {
+        local_day(self.clock.now(), self.config.utc_offset_minutes)
+    }
+
+    /// An action by `staff_id` at `workstation`, now.
+    pub fn action(&self, staff_id: &str, workstation: &str) -> Action {
+        let now = self.clock.now();
+        Action {
+            store_id: self.config.store_id.clone(),
+            staff_id: staff_id.to_owned(),
+            workstation: workstation.to_owned(),
+            today: local_day(now, self.config.utc_offset_minutes),
+            now,
+        }
+    }
+
+    /// The policy in force on `day` (the charter default if none is stored yet).
+    pub fn policy(&self, day: NaiveDate) -> Arc<Policy> {
+        self.policies
+            .read()
+            .ok()
+            .and_then(|v| v.iter().filter(|p| p.effective_from <= day).max_by_key(|p| p.version).cloned())
+            .unwrap_or_else(|| Arc::new(Policy::charter_default()))
+    }
+}
+
+fn load_policy_file(path: &std::path::Path) -> Result<Policy, StartError> {
+    let err = |message: String| StartError::Policy { path: path.display().to_string(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+    toml::from_str(&text).map_err(|e| err(e.to_string()))
+}
