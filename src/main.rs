@@ -1,1 +1,84 @@
-fn main() {}
+//! The `member-kiosk` binary: parse the command line and config, build the kiosk from config,
+//! clock and card writer, and run the chosen subcommand.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use member_kiosk::card::memory::MemoryCardWriter;
+use member_kiosk::clock::SystemClock;
+use member_kiosk::config::Config;
+use member_kiosk::flows::review;
+use member_kiosk::kiosk::Kiosk;
+use member_kiosk::{demo, http};
+
+#[derive(Parser)]
+#[command(name = "member-kiosk", version, about = "Department-store membership kiosk")]
+struct Cli {
+    /// TOML config file (env vars KIOSK_* override it).
+    #[arg(long, short, env = "KIOSK_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the kiosk service (HTTP API + UI, daily annual review).
+    Serve,
+    /// Create or migrate the database, then exit.
+    Migrate,
+    /// Run the annual review for a day (default today), then exit.
+    Review {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
+    /// Seed a new database with a realistic demo store.
+    DemoData {
+        #[arg(long, default_value_t = 500)]
+        members: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("configuration")?;
+    let listen = config.listen.clone();
+    // Card reader hardware arrives with its own issue; until then cards are written in memory.
+    let kiosk = Kiosk::start(config, Arc::new(SystemClock), Arc::new(MemoryCardWriter::new())).await.context("starting the kiosk")?;
+    match cli.command {
+        Command::Migrate => tracing::info!("database ready"),
+        Command::Review { date } => {
+            let mut action = kiosk.action("system", "cli");
+            if let Some(d) = date {
+                action.today = d;
+            }
+            let summary = review::run_review(&kiosk, &action).await?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        Command::DemoData { members } => {
+            let summary = demo::seed(&kiosk, members).await?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+            tracing::info!(address = %listener.local_addr()?, store = %kiosk.config.store_id, "kiosk serving");
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let daily = tokio::spawn(review::run_daily(kiosk.clone(), stopped));
+            http::serve(listener, kiosk.clone(), async {
+                let _ = tokio::signal::ctrl_c().await;
+                tracing::info!("shutting down");
+            })
+            .await?;
+            let _ = stop.send(true);
+            let _ = daily.await;
+        }
+    }
+    kiosk.db.close().await;
+    Ok(())
+}

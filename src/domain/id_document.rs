@@ -119,7 +119,7 @@ fn check_prc_resident(number: &str, birth_date: NaiveDate) -> Result<(), RuleVio
 }
 
 /// The GB 11643 check character for 17 ASCII digits; `None` if the body is not that.
-fn check_char(body: &[u8]) -> Option<u8> {
+pub fn check_char(body: &[u8]) -> Option<u8> {
     if body.len() != WEIGHTS.len() || !body.iter().all(u8::is_ascii_digit) {
         return None;
     }

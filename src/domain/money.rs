@@ -7,6 +7,14 @@ pub fn round_fen(amount: Decimal) -> Decimal {
     amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// The amount written with exactly 2 decimal places (`120` → `120.00`), for receipts and
+/// the API. Amounts here never have more than 2 places, so nothing is rounded away.
+pub fn two_places(amount: Decimal) -> Decimal {
+    let mut a = round_fen(amount);
+    a.rescale(2);
+    a
+}
+
 /// Amount in fen (minor units) for storage; `None` if it has more than 2 places or overflows.
 pub fn to_fen(amount: Decimal) -> Option<i64> {
     if amount.scale() > 2 && amount != round_fen(amount) {
@@ -36,6 +44,13 @@ mod tests {
         assert_eq!(round_fen(dec!(0.005)), dec!(0.01));
         assert_eq!(round_fen(dec!(0.0049)), dec!(0.00));
         assert_eq!(round_fen(dec!(94.525)), dec!(94.53));
+    }
+
+    #[test]
+    fn two_places_pads_without_rounding() {
+        assert_eq!(two_places(dec!(120)).to_string(), "120.00");
+        assert_eq!(two_places(dec!(0.5)).to_string(), "0.50");
+        assert_eq!(two_places(dec!(94.05)).to_string(), "94.05");
     }
 
     #[test]

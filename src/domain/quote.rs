@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::basket::{Basket, BasketLine, GoodsClass};
 use super::birthday::is_birthday;
-use super::money::{is_valid_amount, round_fen};
+use super::money::{is_valid_amount, round_fen, two_places};
 use super::policy::Policy;
 use super::rule::RuleViolation;
 use super::tier::Tier;
@@ -228,15 +228,20 @@ pub fn quote(
         _ => 0,
     };
 
+    for l in &mut lines {
+        for amount in [&mut l.unit_price, &mut l.gross, &mut l.discount, &mut l.net, &mut l.redemption_share, &mut l.paid] {
+            *amount = two_places(*amount);
+        }
+    }
     Ok(Quote {
         tier: facts.tier,
         lines,
-        gross_total,
-        discount_total,
-        net_total,
+        gross_total: two_places(gross_total),
+        discount_total: two_places(discount_total),
+        net_total: two_places(net_total),
         redeem_points,
-        redeem_value,
-        payable,
+        redeem_value: two_places(redeem_value),
+        payable: two_places(payable),
         birthday,
         group_purchase,
         non_cash_tender,

@@ -84,3 +84,26 @@ pub async fn run_review(k: &Kiosk, action: &Action) -> Result<ReviewSummary, Flo
     tx.commit().await?;
     Ok(summary)
 }
+
+/// Runs the review once per store-local day, as the service's own staff id `system`,
+/// until `shutdown` fires. Checks the date every minute, so a day's review runs within a
+/// minute of midnight (and at start-up for a day not yet reviewed).
+pub async fn run_daily(k: Kiosk, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut last: Option<NaiveDate> = None;
+    loop {
+        let action = k.action("system", "scheduler");
+        if last != Some(action.today) {
+            match run_review(&k, &action).await {
+                Ok(s) => {
+                    tracing::info!(day = %action.today, renewed = s.renewed, downgraded = s.downgraded, inactivated = s.inactivated, "annual review done");
+                    last = Some(action.today);
+                }
+                Err(error) => tracing::error!(%error, "annual review failed; retrying in a minute"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}

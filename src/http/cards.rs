@@ -1,0 +1,81 @@
+//! Card endpoints for the checkout, the lounge and the replacement desk.
+
+use axum::extract::{Path, State};
+use axum::Json;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, Staff};
+use crate::flows::lookup::{self, CardView};
+use crate::flows::reactivation::{self, ReactivationRequest};
+use crate::flows::replacement::{self, LossReportRequest, LossReportResult, ReplacementRequest, ReplacementResult};
+use crate::flows::services::{self, GiftExchangeRequest, GiftExchangeResult, GrantResult};
+use crate::flows::upgrade::{self, UpgradeResult};
+use crate::kiosk::Kiosk;
+
+/// Look up a card: member, tier, status (with the reason when not usable), balance,
+/// points redeemable today, birthday flag.
+#[utoipa::path(get, path = "/api/cards/{card_number}", tag = "cards", params(("card_number" = String, Path)),
+    responses((status = 200, body = CardView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(State(k): State<Kiosk>, Path(number): Path<String>) -> Result<Json<CardView>, ApiError> {
+    Ok(Json(lookup::lookup(&k, &number).await?))
+}
+
+/// Upgrade to the next tier (R-UPG): a new card replaces this one; the balance moves.
+#[utoipa::path(post, path = "/api/cards/{card_number}/upgrade", tag = "cards", params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, body = UpgradeResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upgrade(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>) -> Result<Json<UpgradeResult>, ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok(Json(upgrade::upgrade(&k, &action, &number).await?))
+}
+
+/// Report a card lost (R-REP-2): blocked at once.
+#[utoipa::path(post, path = "/api/cards/{card_number}/loss-report", tag = "cards", request_body = LossReportRequest,
+    params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, body = LossReportResult), (status = 422, body = ErrorBody)))]
+pub async fn report_loss(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>, ApiJson(req): ApiJson<LossReportRequest>) -> Result<Json<LossReportResult>, ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok(Json(replacement::report_loss(&k, &action, &number, req).await?))
+}
+
+/// Replace a lost or damaged card (R-REP): fee, new number, balance moved, valid tomorrow.
+#[utoipa::path(post, path = "/api/cards/{card_number}/replacement", tag = "cards", request_body = ReplacementRequest,
+    params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, body = ReplacementResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn replace(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>, ApiJson(req): ApiJson<ReplacementRequest>) -> Result<Json<ReplacementResult>, ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok(Json(replacement::replace(&k, &action, &number, req).await?))
+}
+
+/// Reactivate an inactive VIP card with today's cash receipts (R-EXP-2).
+#[utoipa::path(post, path = "/api/cards/{card_number}/reactivation", tag = "cards", request_body = ReactivationRequest,
+    params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, body = CardView), (status = 422, body = ErrorBody)))]
+pub async fn reactivate(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>, ApiJson(req): ApiJson<ReactivationRequest>) -> Result<Json<CardView>, ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok(Json(reactivation::reactivate(&k, &action, &number, req).await?))
+}
+
+/// Hand out today's parking tickets (R-SRV-1).
+#[utoipa::path(post, path = "/api/cards/{card_number}/parking", tag = "lounge", params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, body = GrantResult), (status = 422, body = ErrorBody)))]
+pub async fn parking(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>) -> Result<Json<GrantResult>, ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok(Json(services::parking(&k, &action, &number).await?))
+}
+
+/// Give the yearly birthday gift (R-SRV-2).
+#[utoipa::path(post, path = "/api/cards/{card_number}/birthday-gift", tag = "lounge", params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, body = GrantResult), (status = 422, body = ErrorBody)))]
+pub async fn birthday_gift(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>) -> Result<Json<GrantResult>, ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok(Json(services::birthday_gift(&k, &action, &number).await?))
+}
+
+/// Exchange points for a catalogue gift (R-PTS-6).
+#[utoipa::path(post, path = "/api/cards/{card_number}/gift-exchanges", tag = "lounge", request_body = GiftExchangeRequest,
+    params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, body = GiftExchangeResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn exchange_gift(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>, ApiJson(req): ApiJson<GiftExchangeRequest>) -> Result<Json<GiftExchangeResult>, ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok(Json(services::exchange_gift(&k, &action, &number, req).await?))
+}

@@ -1,0 +1,56 @@
+//! The one HTTP error: every refusal is JSON `{error, rule, field}` with a fitting status;
+//! storage faults are logged and answered with a plain 500 that reveals nothing.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::flows::FlowError;
+
+/// The body of every 4xx/5xx answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, for the operator.
+    pub error: String,
+    /// The membership rule that refused, e.g. `R-PTS-4`.
+    pub rule: Option<String>,
+    /// The request field at fault, e.g. `lines[0].quantity` or `X-Staff-Id`.
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: impl Into<String>, rule: Option<&str>, field: Option<&str>) -> ApiError {
+        ApiError { status, body: ErrorBody { error: error.into(), rule: rule.map(String::from), field: field.map(String::from) } }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+impl From<FlowError> for ApiError {
+    fn from(e: FlowError) -> ApiError {
+        match e {
+            FlowError::Rule(v) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, v.message, Some(v.rule), v.field.as_deref()),
+            FlowError::NotFound { what, field } => ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found"), None, Some(field)),
+            FlowError::Conflict { message, rule, field } => ApiError::new(StatusCode::CONFLICT, message, rule, field),
+            FlowError::Invalid { message, field } => ApiError::new(StatusCode::BAD_REQUEST, message, None, Some(&field)),
+            FlowError::CardUnusable(u) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("card cannot be used: {}", u.explain()), Some(u.rule()), Some("card_number")),
+            FlowError::CardWrite(w) => ApiError::new(StatusCode::CONFLICT, w.to_string(), None, None),
+            FlowError::Store(cause) => {
+                tracing::error!(%cause, "storage fault");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error: nothing was changed", None, None)
+            }
+        }
+    }
+}

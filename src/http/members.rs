@@ -1,0 +1,52 @@
+//! Member endpoints for the lounge: enrolment, the member record, contact changes, and the
+//! birthday greeting list.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiJson, Staff};
+use crate::flows::enrolment::{self, EnrolmentRequest, EnrolmentResult};
+use crate::flows::members::{self, ContactUpdate, MemberView};
+use crate::flows::services::{self, Greeting};
+use crate::kiosk::Kiosk;
+
+/// Enrol a member and issue the first card (R-ENR).
+#[utoipa::path(post, path = "/api/members", tag = "members", request_body = EnrolmentRequest, params(("X-Staff-Id" = String, Header)),
+    responses((status = 201, body = EnrolmentResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn enrol(State(k): State<Kiosk>, staff: Staff, ApiJson(req): ApiJson<EnrolmentRequest>) -> Result<(StatusCode, Json<EnrolmentResult>), ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok((StatusCode::CREATED, Json(enrolment::enrol(&k, &action, req).await?)))
+}
+
+/// A member with their cards; ID number and phone masked.
+#[utoipa::path(get, path = "/api/members/{member_id}", tag = "members", params(("member_id" = String, Path)),
+    responses((status = 200, body = MemberView), (status = 404, body = ErrorBody)))]
+pub async fn get(State(k): State<Kiosk>, Path(id): Path<String>) -> Result<Json<MemberView>, ApiError> {
+    Ok(Json(members::member_view(&k, &id).await?))
+}
+
+/// Change a member's contact data (R-SVC-3).
+#[utoipa::path(patch, path = "/api/members/{member_id}/contact", tag = "members", request_body = ContactUpdate,
+    params(("member_id" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, body = MemberView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_contact(State(k): State<Kiosk>, staff: Staff, Path(id): Path<String>, ApiJson(update): ApiJson<ContactUpdate>) -> Result<Json<MemberView>, ApiError> {
+    let action = k.action(&staff.staff_id, &staff.workstation);
+    Ok(Json(members::update_contact(&k, &action, &id, update).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DayQuery {
+    /// Store-local day (default today).
+    pub date: Option<NaiveDate>,
+}
+
+/// Members to greet on their birthday (R-SRV-3).
+#[utoipa::path(get, path = "/api/birthdays", tag = "lounge", params(DayQuery), responses((status = 200, body = [Greeting])))]
+pub async fn birthdays(State(k): State<Kiosk>, Query(q): Query<DayQuery>) -> Result<Json<Vec<Greeting>>, ApiError> {
+    Ok(Json(services::greeting_list(&k, q.date.unwrap_or_else(|| k.today())).await?))
+}

@@ -1,0 +1,136 @@
+//! Shared test helpers: boot the real kiosk (HTTP on port 0, a fresh SQLite file, a clock
+//! the test moves, the in-memory card writer) and talk to it like a till.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use member_kiosk::card::memory::MemoryCardWriter;
+use member_kiosk::clock::FixedClock;
+use member_kiosk::config::Config;
+use member_kiosk::kiosk::Kiosk;
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub kiosk: Kiosk,
+    pub clock: Arc<FixedClock>,
+    pub writer: Arc<MemoryCardWriter>,
+    pub dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// 10:00 store-local (UTC+8) on `day`.
+pub fn store_time(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_hms_opt(2, 0, 0).expect("valid time"))
+}
+
+pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(day(2026, 3, 10)).await
+}
+
+pub async fn spawn_app_on(today: NaiveDate) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = Config { database: dir.path().join("kiosk.db"), ..Config::default() };
+    let clock = Arc::new(FixedClock::new(store_time(today)));
+    let writer = Arc::new(MemoryCardWriter::new());
+    let kiosk = Kiosk::start(config, clock.clone(), writer.clone()).await.expect("kiosk starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(member_kiosk::http::serve(listener, kiosk.clone(), async {
+        let _ = stopped.await;
+    }));
+    TestApp { addr, client: reqwest::Client::new(), kiosk, clock, writer, dir, stop: Some(stop) }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn set_day(&self, d: NaiveDate) {
+        self.clock.set(store_time(d));
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// POST as staff `S01` at workstation `lounge`.
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .request(method, self.url(path))
+            .header("x-staff-id", "S01")
+            .header("x-workstation", "lounge")
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A guest cash sale of `amount` (one regular line); returns the receipt number.
+    pub async fn guest_cash_sale(&self, receipt_no: &str, amount: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/api/sales",
+                json!({ "receipt_no": receipt_no, "till_id": "T01",
+                        "lines": [{ "sku": "COAT", "class": "regular", "unit_price": amount, "quantity": 1 }],
+                        "tenders": [{ "kind": "cash", "amount": amount }] }),
+            )
+            .await;
+        assert_eq!(status, 201, "guest sale: {body}");
+        receipt_no.to_owned()
+    }
+
+    /// Enrols a member with a same-day cash receipt of `spend`; returns the enrolment result.
+    /// `n` makes the applicant (and receipt) unique within a test.
+    pub async fn enrol(&self, n: u32, spend: &str, birth_date: NaiveDate) -> Value {
+        let receipt = self.guest_cash_sale(&format!("Q-{n}"), spend).await;
+        let (status, body) = self.post("/api/members", json!({ "applicant": applicant(n, birth_date), "receipts": [receipt] })).await;
+        assert_eq!(status, 201, "enrol: {body}");
+        body
+    }
+
+    pub fn card_number(enrolment: &Value) -> String {
+        enrolment["card"]["card_number"].as_str().expect("card number").to_owned()
+    }
+}
+
+/// A valid PRC resident ID for `birth` (sequence `n`).
+pub fn prc_id(birth: NaiveDate, n: u32) -> String {
+    member_kiosk::demo::prc_id_number("110105", birth, n)
+}
+
+pub fn applicant(n: u32, birth: NaiveDate) -> Value {
+    json!({
+        "name": format!("会员{n}"),
+        "sex": "female",
+        "birth_date": birth,
+        "phone": format!("139{:08}", n),
+        "id_document": { "kind": "prc_resident", "number": prc_id(birth, n) },
+    })
+}
