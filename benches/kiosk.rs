@@ -1,1 +1,462 @@
-fn main() {}
+//! Kiosk benchmark (`cargo bench --bench kiosk`): seeds 100,000 members and prints
+//! - quotes/s of the pure rules engine for a 10-line basket;
+//! - card lookup p50/p99 over HTTP with 32 concurrent clients;
+//! - sales committed/s over HTTP with 32 concurrent clients at synchronous=FULL, next to a
+//!   raw-SQLite baseline (one transaction per sale, the same rows) and their ratio;
+//! - the kiosk process's peak RSS.
+//! The kiosk runs as its own process (the release binary), so its RSS is its own.
+//! Sizes can be cut for a quick look: BENCH_MEMBERS, BENCH_LOOKUPS, BENCH_SALES.
+
+use std::process::{Child, Command, Stdio};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sqlx::{ConnectOptions, Connection};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use member_kiosk::domain::basket::{Basket, BasketLine, GoodsClass, Tender};
+use member_kiosk::domain::card_number::CardNumber;
+use member_kiosk::domain::policy::Policy;
+use member_kiosk::domain::quote::{quote, MemberContext};
+use member_kiosk::domain::Tier;
+
+const CLIENTS: usize = 32;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn line(i: usize, class: GoodsClass, price: i64) -> BasketLine {
+    BasketLine {
+        sku: format!("SKU-{i}"),
+        class,
+        unit_price: Decimal::new(price, 2),
+        quantity: 1 + (i % 3) as u32,
+        original_unit_price: None,
+        other_promotion: false,
+    }
+}
+
+fn ten_line_basket() -> Basket {
+    let classes = [
+        GoodsClass::Regular,
+        GoodsClass::SpecialA,
+        GoodsClass::Regular,
+        GoodsClass::SpecialC,
+        GoodsClass::Leased,
+    ];
+    Basket {
+        lines: (0..10)
+            .map(|i| line(i, classes[i % classes.len()], 1999 + 1234 * i as i64))
+            .collect(),
+        tenders: vec![],
+        redeem_points: 0,
+    }
+}
+
+fn bench_engine() -> f64 {
+    let policy = Policy::charter_default();
+    let basket = ten_line_basket();
+    let member = MemberContext {
+        tier: Tier::Gold,
+        birth_date: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap_or_default(),
+        redeemable_points: 5000,
+    };
+    let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < Duration::from_secs(2) {
+        for _ in 0..1000 {
+            std::hint::black_box(
+                quote(&policy, std::hint::black_box(&basket), Some(&member), today).ok(),
+            );
+        }
+        n += 1000;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn card(seq: u64) -> String {
+    CardNumber::compose("88", "0001", seq)
+        .map(|c| c.to_string())
+        .unwrap_or_default()
+}
+
+struct Kiosk {
+    child: Child,
+    base: String,
+}
+
+impl Kiosk {
+    fn peak_rss_kb(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Kiosk {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 keep-alive client: the load generator shares the 2 cores with the
+/// kiosk, so it should cost as little as possible (reqwest costs several times more).
+struct Http {
+    stream: BufReader<TcpStream>,
+}
+
+impl Http {
+    async fn connect(base: &str) -> Http {
+        let addr = base.trim_start_matches("http://");
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        Http {
+            stream: BufReader::new(stream),
+        }
+    }
+
+    async fn send(&mut self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
+        let mut req = format!("{method} {path} HTTP/1.1\r\nhost: kiosk\r\nx-staff-id: bench\r\n");
+        if let Some(b) = body {
+            req.push_str(&format!(
+                "content-type: application/json\r\ncontent-length: {}\r\n",
+                b.len()
+            ));
+        }
+        req.push_str("\r\n");
+        let mut bytes = req.into_bytes();
+        bytes.extend_from_slice(body.unwrap_or_default());
+        self.stream
+            .get_mut()
+            .write_all(&bytes)
+            .await
+            .expect("write");
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await.expect("status line");
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.stream.read_line(&mut line).await.expect("header");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        self.stream.read_exact(&mut body).await.expect("body");
+        (status, body)
+    }
+}
+
+fn kiosk_command(db: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_member-kiosk"));
+    cmd.env("KIOSK_DATABASE", db)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    cmd
+}
+
+async fn start_kiosk(db: &std::path::Path) -> Kiosk {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(18181);
+    let child = kiosk_command(db)
+        .arg("serve")
+        .env("KIOSK_LISTEN", format!("127.0.0.1:{port}"))
+        .spawn()
+        .expect("kiosk binary starts");
+    let kiosk = Kiosk {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{}/api/health", kiosk.base))
+            .send()
+            .await
+            .is_ok()
+        {
+            return kiosk;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("kiosk did not come up");
+}
+
+async fn bench_lookups(base: &str, members: u64, total: usize) -> (Duration, Duration, f64) {
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        clients.push(Http::connect(base).await);
+    }
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (c, mut client) in clients.into_iter().enumerate() {
+        tasks.spawn(async move {
+            let mut times = Vec::with_capacity(total / CLIENTS);
+            let mut seq = 1 + (c as u64 * 7919) % members;
+            for _ in 0..total / CLIENTS {
+                seq = 1 + (seq * 48271 + 11) % members;
+                let t = Instant::now();
+                let (status, _) = client
+                    .send("GET", &format!("/api/cards/{}", card(seq)), None)
+                    .await;
+                assert_eq!(status, 200, "lookup status");
+                times.push(t.elapsed());
+            }
+            times
+        });
+    }
+    let mut all = Vec::with_capacity(total);
+    while let Some(t) = tasks.join_next().await {
+        all.extend(t.expect("lookup task"));
+    }
+    let rate = all.len() as f64 / started.elapsed().as_secs_f64();
+    all.sort();
+    (percentile(&all, 0.5), percentile(&all, 0.99), rate)
+}
+
+/// A 3-line card sale priced locally the way the server will (the card's tier, no birthday),
+/// so its cash tender settles the payable.
+fn sale_body(receipt: usize, card_number: &str, tier: Tier) -> Value {
+    let basket = Basket {
+        lines: vec![
+            line(0, GoodsClass::Regular, 12900),
+            line(1, GoodsClass::SpecialA, 8800),
+            line(2, GoodsClass::Leased, 4500),
+        ],
+        tenders: vec![],
+        redeem_points: 0,
+    };
+    let member = MemberContext {
+        tier,
+        birth_date: NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
+        redeemable_points: 0,
+    };
+    let today = NaiveDate::from_ymd_opt(2026, 6, 2).unwrap_or_default();
+    let payable = quote(&Policy::charter_default(), &basket, Some(&member), today)
+        .map(|q| q.payable)
+        .unwrap_or_default();
+    json!({ "receipt_no": format!("B-{receipt}"), "till_id": "T01", "card_number": card_number, "lines": basket.lines,
+            "tenders": [Tender { kind: "cash".into(), amount: payable }] })
+}
+
+async fn bench_commits(base: &str, members: u64, total: usize) -> f64 {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS)
+        .build()
+        .expect("client");
+    // Pick usable cards without a birthday today, and their tiers (not timed).
+    let mut cards = Vec::new();
+    let mut seq = 5;
+    while cards.len() < 256 && seq < members {
+        let n = card(seq);
+        let v: Value = client
+            .get(format!("{base}/api/cards/{n}"))
+            .send()
+            .await
+            .expect("lookup")
+            .json()
+            .await
+            .expect("json");
+        if v["usable"] == true && v["birthday_today"] == false {
+            let tier = v["tier"]
+                .as_str()
+                .and_then(Tier::parse)
+                .unwrap_or(Tier::Vip);
+            cards.push((n, tier));
+        }
+        seq += 97;
+    }
+    let cards = Arc::new(cards);
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        clients.push(Http::connect(base).await);
+    }
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (c, mut client) in clients.into_iter().enumerate() {
+        let cards = cards.clone();
+        tasks.spawn(async move {
+            for i in 0..total / CLIENTS {
+                let receipt = c * 1_000_000 + i;
+                let (number, tier) = &cards[receipt % cards.len()];
+                let body = serde_json::to_vec(&sale_body(receipt, number, *tier)).expect("json");
+                let (status, answer) = client.send("POST", "/api/sales", Some(&body)).await;
+                assert_eq!(status, 201, "commit: {}", String::from_utf8_lossy(&answer));
+            }
+        });
+    }
+    while let Some(t) = tasks.join_next().await {
+        t.expect("commit task");
+    }
+    (total / CLIENTS * CLIENTS) as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The same rows a committed card sale writes (sale, 3 lines, 1 tender, 2 ledger entries
+/// with their outbox rows, the sale's outbox row), one transaction per sale, one connection,
+/// WAL + synchronous=FULL: what SQLite does without the kiosk's batching.
+async fn bench_raw_baseline(db: &std::path::Path, total: usize) -> f64 {
+    let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
+        .expect("options")
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true);
+    let mut conn = opts.connect().await.expect("connect");
+    let cardno = card(7);
+    let payload = "x".repeat(900);
+    let started = Instant::now();
+    for i in 0..total {
+        let mut tx = conn.begin().await.expect("begin");
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sales (store_id, receipt_no, till_id, staff_id, card_number, member_id, business_day, committed_at, tier, birthday, group_purchase,
+             non_cash_tender, gross_fen, discount_fen, net_fen, redeem_points, redeem_fen, payable_fen, cash_fen, points_earned, policy_version, request_hash, response)
+             VALUES ('0001', ?1, 'T01', 'bench', ?2, NULL, '2026-06-02', '2026-06-02T02:00:00Z', 'gold', 0, 0, 0, 43700, 2580, 41120, 0, 0, 41120, 41120, 48, 1, 'h', ?3) RETURNING id",
+        )
+        .bind(format!("RAW-{i}"))
+        .bind(&cardno)
+        .bind(&payload)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("sale");
+        for l in 0..3 {
+            sqlx::query(
+                "INSERT INTO sale_lines (sale_id, line_index, sku, class, quantity, unit_price_fen, original_unit_price_fen, other_promotion, rate, benefit,
+                 gross_fen, discount_fen, net_fen, redemption_fen, redemption_points, paid_fen, points_earned) VALUES (?1, ?2, 'SKU', 'regular', 1, 12900, NULL, 0, '0.90', 'tier', 12900, 1290, 11610, 0, 0, 11610, 22)",
+            )
+            .bind(id)
+            .bind(l)
+            .execute(&mut *tx)
+            .await
+            .expect("line");
+        }
+        sqlx::query("INSERT INTO sale_tenders (sale_id, position, kind, amount_fen, cash_like) VALUES (?1, 0, 'cash', 41120, 1)").bind(id).execute(&mut *tx).await.expect("tender");
+        for _ in 0..2 {
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO points_ledger (store_id, card_number, kind, points, business_day, sale_id, refund_id, related_card, staff_id, created_at)
+                 VALUES ('0001', ?1, 'earn', 24, '2026-06-02', ?2, NULL, NULL, 'bench', '2026-06-02T02:00:00Z') RETURNING seq",
+            )
+            .bind(&cardno)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .expect("ledger");
+            sqlx::query("INSERT INTO outbox (store_id, topic, entity_id, payload, created_at) VALUES ('0001', 'points_ledger', ?1, ?2, '2026-06-02T02:00:00Z')")
+                .bind(seq.to_string())
+                .bind(&payload[..200])
+                .execute(&mut *tx)
+                .await
+                .expect("outbox");
+        }
+        sqlx::query("INSERT INTO outbox (store_id, topic, entity_id, payload, created_at) VALUES ('0001', 'sale', ?1, ?2, '2026-06-02T02:00:00Z')")
+            .bind(id.to_string())
+            .bind(&payload)
+            .execute(&mut *tx)
+            .await
+            .expect("outbox");
+        tx.commit().await.expect("commit");
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
+#[tokio::main]
+async fn main() {
+    let members = env_usize("BENCH_MEMBERS", 100_000) as u64;
+    let lookups = env_usize("BENCH_LOOKUPS", 32_000);
+    let sales = env_usize("BENCH_SALES", 3_200);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bench.db");
+
+    println!(
+        "membership kiosk benchmark — {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    let quotes = bench_engine();
+    println!(
+        "rules engine            {quotes:>12.0} quotes/s (10-line basket, gold member, 1 core)"
+    );
+
+    let t = Instant::now();
+    let status = kiosk_command(&db)
+        .args(["demo-data", "--members", &members.to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .expect("demo-data runs");
+    assert!(status.success(), "demo-data failed");
+    println!(
+        "seeded                  {members:>12} members in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let kiosk = start_kiosk(&db).await;
+    let (p50, p99, rate) = bench_lookups(&kiosk.base, members, lookups).await;
+    println!(
+        "card lookup (HTTP, {CLIENTS} clients)  p50 {:.2} ms  p99 {:.2} ms  ({rate:.0}/s)   target p99 <= 5 ms: {}",
+        p50.as_secs_f64() * 1e3,
+        p99.as_secs_f64() * 1e3,
+        if p99 <= Duration::from_millis(5) { "met" } else { "MISSED" }
+    );
+    let committed = bench_commits(&kiosk.base, members, sales).await;
+    let rss_mb = kiosk.peak_rss_kb() as f64 / 1024.0;
+    drop(kiosk);
+
+    // The baseline writes into a fresh database of its own (a few members for the card row).
+    let raw_db = dir.path().join("raw.db");
+    let status = kiosk_command(&raw_db)
+        .args(["demo-data", "--members", "10"])
+        .stdout(Stdio::null())
+        .status()
+        .expect("demo-data runs");
+    assert!(status.success(), "demo-data failed");
+    let raw = bench_raw_baseline(&raw_db, sales).await;
+    println!("sale commit (HTTP, {CLIENTS} clients, synchronous=FULL) {committed:>8.0} sales/s");
+    println!("raw SQLite baseline (1 txn/sale, same rows)     {raw:>8.0} sales/s");
+    println!(
+        "ratio kiosk / raw       {:>12.2}   target >= 1: {}",
+        committed / raw,
+        if committed >= raw { "met" } else { "MISSED" }
+    );
+    println!(
+        "kiosk peak RSS          {rss_mb:>12.1} MB   target <= 150 MB: {}",
+        if rss_mb <= 150.0 { "met" } else { "MISSED" }
+    );
+}

@@ -50,20 +50,35 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
-    Parse { path: String, source: toml::de::Error },
+    Parse {
+        path: String,
+        source: toml::de::Error,
+    },
     #[error("{name}: {message}")]
     Invalid { name: &'static str, message: String },
 }
 
 impl Config {
     /// Defaults, overlaid by `file` (if given), overlaid by env vars from `env`.
-    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-                toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.display().to_string(), source })?
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                    path: path.display().to_string(),
+                    source,
+                })?
             }
             None => Config::default(),
         };
@@ -74,7 +89,12 @@ impl Config {
             config.store_name = v;
         }
         if let Some(v) = env("KIOSK_TILLS") {
-            config.tills = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+            config.tills = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
         }
         if let Some(v) = env("KIOSK_LISTEN") {
             config.listen = v;
@@ -86,7 +106,10 @@ impl Config {
             config.policy_file = Some(PathBuf::from(v));
         }
         if let Some(v) = env("KIOSK_UTC_OFFSET_MINUTES") {
-            config.utc_offset_minutes = v.parse().map_err(|_| ConfigError::Invalid { name: "KIOSK_UTC_OFFSET_MINUTES", message: "not an integer".into() })?;
+            config.utc_offset_minutes = v.parse().map_err(|_| ConfigError::Invalid {
+                name: "KIOSK_UTC_OFFSET_MINUTES",
+                message: "not an integer".into(),
+            })?;
         }
         if let Some(v) = env("KIOSK_UI_DIR") {
             config.ui_dir = PathBuf::from(v);
@@ -98,16 +121,28 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigError> {
         let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(&self.store_id, 4) {
-            return Err(ConfigError::Invalid { name: "store_id", message: "must be 4 digits".into() });
+            return Err(ConfigError::Invalid {
+                name: "store_id",
+                message: "must be 4 digits".into(),
+            });
         }
         if !digits(&self.issuer_prefix, 2) {
-            return Err(ConfigError::Invalid { name: "issuer_prefix", message: "must be 2 digits".into() });
+            return Err(ConfigError::Invalid {
+                name: "issuer_prefix",
+                message: "must be 2 digits".into(),
+            });
         }
         if !(-14 * 60..=14 * 60).contains(&self.utc_offset_minutes) {
-            return Err(ConfigError::Invalid { name: "utc_offset_minutes", message: "must be within ±14 hours".into() });
+            return Err(ConfigError::Invalid {
+                name: "utc_offset_minutes",
+                message: "must be within ±14 hours".into(),
+            });
         }
         if self.commit_batch_max == 0 {
-            return Err(ConfigError::Invalid { name: "commit_batch_max", message: "must be at least 1".into() });
+            return Err(ConfigError::Invalid {
+                name: "commit_batch_max",
+                message: "must be at least 1".into(),
+            });
         }
         Ok(())
     }
@@ -125,9 +160,13 @@ mod tests {
 
     #[test]
     fn env_overrides_file_and_bad_values_are_named() {
-        let c = Config::load(None, |k| (k == "KIOSK_TILLS").then(|| "T01, T02".to_string())).unwrap();
+        let c = Config::load(None, |k| {
+            (k == "KIOSK_TILLS").then(|| "T01, T02".to_string())
+        })
+        .unwrap();
         assert_eq!(c.tills, vec!["T01", "T02"]);
-        let e = Config::load(None, |k| (k == "KIOSK_STORE_ID").then(|| "12".to_string())).unwrap_err();
+        let e =
+            Config::load(None, |k| (k == "KIOSK_STORE_ID").then(|| "12".to_string())).unwrap_err();
         assert!(e.to_string().starts_with("store_id"));
     }
 }

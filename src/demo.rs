@@ -50,8 +50,13 @@ impl Rng {
     }
 }
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "林"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明", "超", "秀英", "建华", "志强"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "林",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "洋", "艳", "勇", "军", "杰", "娟", "涛", "明",
+    "超", "秀英", "建华", "志强",
+];
 const AREAS: &[&str] = &["110105", "310104", "440106", "320102", "330106", "510107"];
 
 /// A PRC resident ID number with a correct check character for `birth` (GB 11643).
@@ -62,15 +67,25 @@ pub fn prc_id_number(area: &str, birth: NaiveDate, sequence: u32) -> String {
 }
 
 fn applicant(rng: &mut Rng, n: usize, today: NaiveDate) -> Applicant {
-    let age_days = 18 * 366 + rng.below(50 * 365);
+    // (area, birth date, n % 1000) is unique for the first 720,000 members: one person, one
+    // ID number (R-ENR-3).
+    let (q, r) = ((n / 1000) as u64, (n % 1000) as u32);
+    let age_days = 18 * 366 + (q % 120) * 150 + (n as u64 % 150);
     let birth = today.checked_sub_days(Days::new(age_days)).unwrap_or(today);
-    let sex = if rng.below(2) == 0 { Sex::Female } else { Sex::Male };
+    let sex = if rng.below(2) == 0 {
+        Sex::Female
+    } else {
+        Sex::Male
+    };
     Applicant {
         name: format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN)),
         sex,
         birth_date: birth,
         phone: format!("13{:09}", n),
-        id_document: IdDocument { kind: IdKind::PrcResident, number: prc_id_number(rng.pick(AREAS), birth, n as u32) },
+        id_document: IdDocument {
+            kind: IdKind::PrcResident,
+            number: prc_id_number(AREAS[(n / 120_000) % AREAS.len()], birth, r),
+        },
         address: None,
         email: None,
         preferences: None,
@@ -85,9 +100,15 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
     let policy = k.policy(today);
     {
         let mut conn = k.db.writer.acquire().await?;
-        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members").fetch_one(&mut *conn).await?;
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+            .fetch_one(&mut *conn)
+            .await?;
         if existing > 0 {
-            return Err(FlowError::conflict("the database already has members; demo data goes into a new database", None, None));
+            return Err(FlowError::conflict(
+                "the database already has members; demo data goes into a new database",
+                None,
+                None,
+            ));
         }
         for g in gift_catalogue(today) {
             store::gifts::upsert(&mut conn, &g).await?;
@@ -107,10 +128,14 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
             };
             // The first member has a birthday today, to show the birthday rates.
             if n == 0 {
-                a.birth_date = NaiveDate::from_ymd_opt(today.year() - 35, today.month(), today.day()).unwrap_or(a.birth_date);
+                a.birth_date =
+                    NaiveDate::from_ymd_opt(today.year() - 35, today.month(), today.day())
+                        .unwrap_or(a.birth_date);
                 a.id_document.number = prc_id_number("110105", a.birth_date, 0);
             }
-            let issued = today.checked_sub_days(Days::new(1 + rng.below(300))).unwrap_or(today);
+            let issued = today
+                .checked_sub_days(Days::new(1 + rng.below(300)))
+                .unwrap_or(today);
             let points = 50 + rng.below(3000) as i64;
             let state = match n {
                 1 => CardState::Blocked,
@@ -119,24 +144,65 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
             let member = store::members::insert(&mut tx, &action, &a).await?;
             let number = store::cards::reserve(
                 &mut tx,
-                &Action { today: issued, ..action.clone() },
+                &Action {
+                    today: issued,
+                    ..action.clone()
+                },
                 &k.config.issuer_prefix,
                 &k.config.store_id,
-                store::cards::NewCard { member_id: &member.id, tier, valid_from: issued, expiry: card_expiry(&policy, issued), generation: 1, replaces: None, upgrade_points_carried: 0 },
+                store::cards::NewCard {
+                    member_id: &member.id,
+                    tier,
+                    valid_from: issued,
+                    expiry: card_expiry(&policy, issued),
+                    generation: 1,
+                    replaces: None,
+                    upgrade_points_carried: 0,
+                },
             )
             .await?;
             store::cards::set_state(&mut tx, &action, &number, state).await?;
-            let earned_on = Action { today: issued, ..action.clone() };
-            store::ledger::append(&mut tx, &earned_on, &number, &[PlannedEntry { kind: EntryKind::Earn, points }], Refs::default()).await?;
+            let earned_on = Action {
+                today: issued,
+                ..action.clone()
+            };
+            store::ledger::append(
+                &mut tx,
+                &earned_on,
+                &number,
+                &[PlannedEntry {
+                    kind: EntryKind::Earn,
+                    points,
+                }],
+                Refs::default(),
+            )
+            .await?;
             if n < 4 {
                 let what = match n {
-                    0 => format!("{} member with a birthday today, {points} points", tier.as_str()),
+                    0 => format!(
+                        "{} member with a birthday today, {points} points",
+                        tier.as_str()
+                    ),
                     1 => "card reported lost (blocked)".to_string(),
                     _ => format!("{} card, {points} points", tier.as_str()),
                 };
                 if n == 1 {
-                    store::loss_reports::insert(&mut tx, &action, &number, today.checked_add_days(Days::new(7)).unwrap_or(today), "phone").await?;
-                    store::card_events::record(&mut tx, &action, &number, "loss_reported", &json!({ "channel": "phone" })).await?;
+                    store::loss_reports::insert(
+                        &mut tx,
+                        &action,
+                        &number,
+                        today.checked_add_days(Days::new(7)).unwrap_or(today),
+                        "phone",
+                    )
+                    .await?;
+                    store::card_events::record(
+                        &mut tx,
+                        &action,
+                        &number,
+                        "loss_reported",
+                        &json!({ "channel": "phone" }),
+                    )
+                    .await?;
                 }
                 showcase.push((number, what));
             }
@@ -145,28 +211,62 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
         done = members.min(done + 5000);
     }
     let receipts = guest_receipts(k).await?;
-    Ok(DemoSummary { members, showcase, receipts })
+    Ok(DemoSummary {
+        members,
+        showcase,
+        receipts,
+    })
 }
 
 fn gift_catalogue(today: NaiveDate) -> Vec<Gift> {
     let until = today.checked_add_days(Days::new(180)).unwrap_or(today);
-    [("G-UMBRELLA", "折叠雨伞", 60, 200), ("G-MUG", "保温杯", 90, 150), ("G-TOTE", "帆布购物袋", 40, 500), ("G-TEA", "礼盒装茶叶", 800, 30)]
-        .into_iter()
-        .map(|(code, name, price, stock)| Gift { code: code.into(), name: name.into(), points_price: price, stock, available_from: today, available_until: until })
-        .collect()
+    [
+        ("G-UMBRELLA", "折叠雨伞", 60, 200),
+        ("G-MUG", "保温杯", 90, 150),
+        ("G-TOTE", "帆布购物袋", 40, 500),
+        ("G-TEA", "礼盒装茶叶", 800, 30),
+    ]
+    .into_iter()
+    .map(|(code, name, price, stock)| Gift {
+        code: code.into(),
+        name: name.into(),
+        points_price: price,
+        stock,
+        available_from: today,
+        available_until: until,
+    })
+    .collect()
 }
 
 /// Today's guest sales a newcomer can present to enrol: ¥350 (VIP) and ¥6,500 (Gold).
 async fn guest_receipts(k: &Kiosk) -> Result<Vec<(String, Decimal)>, FlowError> {
     let mut out = Vec::new();
-    for (no, price) in [("DEMO-0001", Decimal::new(35000, 2)), ("DEMO-0002", Decimal::new(650000, 2))] {
-        let line = BasketLine { sku: "DEMO-COAT".into(), class: GoodsClass::Regular, unit_price: price, quantity: 1, original_unit_price: None, other_promotion: false };
+    for (no, price) in [
+        ("DEMO-0001", Decimal::new(35000, 2)),
+        ("DEMO-0002", Decimal::new(650000, 2)),
+    ] {
+        let line = BasketLine {
+            sku: "DEMO-COAT".into(),
+            class: GoodsClass::Regular,
+            unit_price: price,
+            quantity: 1,
+            original_unit_price: None,
+            other_promotion: false,
+        };
         let sale = SaleRequest {
             receipt_no: format!("{no}-{}", k.today().format("%Y%m%d")),
-            till_id: k.config.tills.first().cloned().unwrap_or_else(|| "T01".into()),
+            till_id: k
+                .config
+                .tills
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "T01".into()),
             card_number: None,
             lines: vec![line],
-            tenders: vec![Tender { kind: "cash".into(), amount: price }],
+            tenders: vec![Tender {
+                kind: "cash".into(),
+                amount: price,
+            }],
             redeem_points: 0,
         };
         commit_sale(k, "demo", sale.clone()).await?;

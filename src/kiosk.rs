@@ -34,7 +34,11 @@ pub enum StartError {
 impl Kiosk {
     /// Opens and migrates the database, stores the charter policy (and the configured policy
     /// file) as versions, and starts the sale committer.
-    pub async fn start(config: Config, clock: Arc<dyn Clock>, card_writer: Arc<dyn CardWriter>) -> Result<Kiosk, StartError> {
+    pub async fn start(
+        config: Config,
+        clock: Arc<dyn Clock>,
+        card_writer: Arc<dyn CardWriter>,
+    ) -> Result<Kiosk, StartError> {
         let db = Db::open(&config.database, config.db_readers).await?;
         let now = clock.now();
         let mut conn = db.writer.acquire().await.map_err(StoreError::from)?;
@@ -43,11 +47,22 @@ impl Kiosk {
             let policy = load_policy_file(path)?;
             store::policy::insert_if_new(&mut conn, &policy, now).await?;
         }
-        let policies = store::policy::all(&mut conn).await?.into_iter().map(Arc::new).collect();
+        let policies = store::policy::all(&mut conn)
+            .await?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
         drop(conn);
         let config = Arc::new(config);
         let sales = SaleCommitter::start(db.writer.clone(), config.commit_batch_max);
-        Ok(Kiosk { config, db, clock, card_writer, sales, policies: Arc::new(RwLock::new(policies)) })
+        Ok(Kiosk {
+            config,
+            db,
+            clock,
+            card_writer,
+            sales,
+            policies: Arc::new(RwLock::new(policies)),
+        })
     }
 
     /// Today, store-local.
@@ -72,13 +87,21 @@ impl Kiosk {
         self.policies
             .read()
             .ok()
-            .and_then(|v| v.iter().filter(|p| p.effective_from <= day).max_by_key(|p| p.version).cloned())
+            .and_then(|v| {
+                v.iter()
+                    .filter(|p| p.effective_from <= day)
+                    .max_by_key(|p| p.version)
+                    .cloned()
+            })
             .unwrap_or_else(|| Arc::new(Policy::charter_default()))
     }
 }
 
 fn load_policy_file(path: &std::path::Path) -> Result<Policy, StartError> {
-    let err = |message: String| StartError::Policy { path: path.display().to_string(), message };
+    let err = |message: String| StartError::Policy {
+        path: path.display().to_string(),
+        message,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
     toml::from_str(&text).map_err(|e| err(e.to_string()))
 }

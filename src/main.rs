@@ -16,7 +16,11 @@ use member_kiosk::kiosk::Kiosk;
 use member_kiosk::{demo, http};
 
 #[derive(Parser)]
-#[command(name = "member-kiosk", version, about = "Department-store membership kiosk")]
+#[command(
+    name = "member-kiosk",
+    version,
+    about = "Department-store membership kiosk"
+)]
 struct Cli {
     /// TOML config file (env vars KIOSK_* override it).
     #[arg(long, short, env = "KIOSK_CONFIG", global = true)]
@@ -45,12 +49,23 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
     let cli = Cli::parse();
-    let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("configuration")?;
+    let config =
+        Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("configuration")?;
     let listen = config.listen.clone();
     // Card reader hardware arrives with its own issue; until then cards are written in memory.
-    let kiosk = Kiosk::start(config, Arc::new(SystemClock), Arc::new(MemoryCardWriter::new())).await.context("starting the kiosk")?;
+    let kiosk = Kiosk::start(
+        config,
+        Arc::new(SystemClock),
+        Arc::new(MemoryCardWriter::new()),
+    )
+    .await
+    .context("starting the kiosk")?;
     match cli.command {
         Command::Migrate => tracing::info!("database ready"),
         Command::Review { date } => {
@@ -66,7 +81,9 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&summary)?);
         }
         Command::Serve => {
-            let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
+            let listener = tokio::net::TcpListener::bind(&listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, store = %kiosk.config.store_id, "kiosk serving");
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let daily = tokio::spawn(review::run_daily(kiosk.clone(), stopped));

@@ -784,12 +784,23 @@ fn r_upg_1_points_reversed_into_debt_do_not_count_toward_upgrade() {
     let (reversal, debt) = plan_reversal(0, 100, 0);
     assert_eq!(debt, 100);
     let (earning, debt) = plan_earning(50, debt);
-    let mut entries = vec![entry(EntryKind::Earn, 100, d), entry(EntryKind::Redeem, -100, d)];
-    entries.extend(reversal.iter().chain(&earning).map(|p| entry(p.kind, p.points, d)));
+    let mut entries = vec![
+        entry(EntryKind::Earn, 100, d),
+        entry(EntryKind::Redeem, -100, d),
+    ];
+    entries.extend(
+        reversal
+            .iter()
+            .chain(&earning)
+            .map(|p| entry(p.kind, p.points, d)),
+    );
     // Truly earned: 100 − 100 refunded + 50 = 50.
     assert_eq!(upgrade_points(0, debt, &entries), 50);
     // A replacement card carries 100 and takes the 50 of debt with it: still 50 there.
-    assert_eq!(upgrade_points(upgrade_points(0, 0, &entries), debt, &[]), 50);
+    assert_eq!(
+        upgrade_points(upgrade_points(0, 0, &entries), debt, &[]),
+        50
+    );
 }
 
 // ---- R-PTS-9 returns -----------------------------------------------------------------------

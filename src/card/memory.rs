@@ -32,7 +32,10 @@ impl MemoryCardWriter {
 
     /// The record last written at `workstation`.
     pub fn card_at(&self, workstation: &str) -> Option<CardRecord> {
-        self.state.lock().ok().and_then(|s| s.written.get(workstation).cloned())
+        self.state
+            .lock()
+            .ok()
+            .and_then(|s| s.written.get(workstation).cloned())
     }
 
     /// Successful writes so far.
@@ -43,7 +46,10 @@ impl MemoryCardWriter {
 
 impl CardWriter for MemoryCardWriter {
     fn write(&self, workstation: &str, record: &CardRecord) -> Result<(), CardWriteError> {
-        let mut s = self.state.lock().map_err(|_| CardWriteError::Reader("card writer state poisoned".into()))?;
+        let mut s = self
+            .state
+            .lock()
+            .map_err(|_| CardWriteError::Reader("card writer state poisoned".into()))?;
         if let Some(error) = s.fail_next.take() {
             return Err(error);
         }

@@ -109,7 +109,12 @@ pub fn upgrade_points(carried: i64, debt: i64, entries: &[Entry]) -> i64 {
     carried
         + entries
             .iter()
-            .filter(|e| matches!(e.kind, EntryKind::Earn | EntryKind::Reversal | EntryKind::DebtRepayment))
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EntryKind::Earn | EntryKind::Reversal | EntryKind::DebtRepayment
+                )
+            })
             .map(|e| e.points)
             .sum::<i64>()
         - debt.max(0)

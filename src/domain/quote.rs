@@ -229,7 +229,14 @@ pub fn quote(
     };
 
     for l in &mut lines {
-        for amount in [&mut l.unit_price, &mut l.gross, &mut l.discount, &mut l.net, &mut l.redemption_share, &mut l.paid] {
+        for amount in [
+            &mut l.unit_price,
+            &mut l.gross,
+            &mut l.discount,
+            &mut l.net,
+            &mut l.redemption_share,
+            &mut l.paid,
+        ] {
             *amount = two_places(*amount);
         }
     }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::card_status::{CardFacts, CardState};
 use super::enrolment::card_expiry;
+use super::money::two_places;
 use super::policy::Policy;
 use super::rule::RuleViolation;
 
@@ -104,11 +105,12 @@ pub fn plan_replacement(
             false
         }
     };
-    let fee = if waive_fee {
+    // Written with 2 places like every amount on a receipt or in the API ("10.00", not "10").
+    let fee = two_places(if waive_fee {
         Decimal::ZERO
     } else {
         policy.replacement_fee.get(card.tier)
-    };
+    });
     // R-REP-5: works from the next day; `today` only at the very end of the calendar.
     let valid_from = today.succ_opt().unwrap_or(today);
     let expiry = if card.expiry < valid_from {

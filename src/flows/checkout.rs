@@ -20,7 +20,7 @@ use super::lookup::{load_card, member_context, parse_card_number};
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::basket::{Basket, BasketLine, Tender};
-use crate::domain::ledger::{plan_earning, EntryKind, PlannedEntry};
+use crate::domain::ledger::{balance, plan_earning, EntryKind, PlannedEntry};
 use crate::domain::policy::Policy;
 use crate::domain::quote::{check_tenders_settle, quote, Quote};
 use crate::domain::Tier;
@@ -89,12 +89,17 @@ pub struct SaleReceipt {
 pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowError> {
     let today = k.today();
     let policy = k.policy(today);
-    let basket = Basket { lines: req.lines, tenders: req.tenders, redeem_points: req.redeem_points };
+    let basket = Basket {
+        lines: req.lines,
+        tenders: req.tenders,
+        redeem_points: req.redeem_points,
+    };
     let mut conn = k.db.reader.acquire().await?;
     let member = match req.card_number.as_deref() {
         Some(raw) => {
             let (card, member) = load_card(&mut conn, &parse_card_number(raw)?).await?;
-            Some(member_context(&mut conn, &card, &member, today).await?)
+            let entries = store::ledger::entries(&mut conn, &card.number).await?;
+            Some(member_context(&card, &member, &entries, today)?)
         }
         None => None,
     };
@@ -105,27 +110,43 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
 /// same answer).
 pub async fn commit_sale(k: &Kiosk, staff_id: &str, req: SaleRequest) -> Result<Value, FlowError> {
     check_receipt_no("receipt_no", &req.receipt_no)?;
-    if req.till_id.trim().is_empty() || (!k.config.tills.is_empty() && !k.config.tills.contains(&req.till_id)) {
+    if req.till_id.trim().is_empty()
+        || (!k.config.tills.is_empty() && !k.config.tills.contains(&req.till_id))
+    {
         return Err(FlowError::invalid("till_id", "unknown till"));
     }
     let action = k.action(staff_id, &req.till_id);
     let policy = k.policy(action.today);
-    k.sales.commit(Job { action, policy, request: req }).await
+    k.sales
+        .commit(Job {
+            action,
+            policy,
+            request: req,
+        })
+        .await
 }
 
 /// Receipt and refund numbers: 1–40 letters, digits, `-`, `_` or `/`.
 pub fn check_receipt_no(field: &'static str, no: &str) -> Result<(), FlowError> {
-    let ok = (1..=40).contains(&no.len()) && no.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_/".contains(&b));
+    let ok = (1..=40).contains(&no.len())
+        && no
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_/".contains(&b));
     if ok {
         Ok(())
     } else {
-        Err(FlowError::invalid(field, "must be 1-40 letters, digits, '-', '_' or '/'"))
+        Err(FlowError::invalid(
+            field,
+            "must be 1-40 letters, digits, '-', '_' or '/'",
+        ))
     }
 }
 
 /// SHA-256 of the request's canonical JSON: two bodies that parse the same hash the same.
 pub fn request_hash(request: &impl Serialize) -> String {
-    hex::encode(Sha256::digest(serde_json::to_vec(request).unwrap_or_default()))
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(request).unwrap_or_default(),
+    ))
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -157,8 +178,13 @@ impl SaleCommitter {
 
     async fn commit(&self, job: Job) -> Result<Value, FlowError> {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Queued { job, reply }).await.map_err(|_| StoreError::Open("sale committer stopped".into()))?;
-        answer.await.map_err(|_| StoreError::Open("sale committer stopped".into()))?
+        self.queue
+            .send(Queued { job, reply })
+            .await
+            .map_err(|_| StoreError::Open("sale committer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Open("sale committer stopped".into()))?
     }
 }
 
@@ -182,123 +208,200 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Queued>, batch_max: usiz
 
 // The explicit `Send` future type works around the compiler's higher-ranked lifetime
 // inference on sqlx executors inside `tokio::spawn`.
-fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Queued]) -> BoxFuture<'a, Vec<Result<Value, FlowError>>> {
+fn commit_batch<'a>(
+    writer: &'a SqlitePool,
+    batch: &'a [Queued],
+) -> BoxFuture<'a, Vec<Result<Value, FlowError>>> {
     Box::pin(async move {
-    let mut tx = match writer.begin().await {
-        Ok(tx) => tx,
-        Err(e) => return failed_all(batch.len(), &e.to_string()),
-    };
-    let mut results = Vec::with_capacity(batch.len());
-    for q in batch {
-        let result = match sqlx::query("SAVEPOINT sale").execute(&mut *tx).await {
-            Ok(_) => commit_one(&mut tx, &q.job).await,
-            Err(e) => Err(e.into()),
+        let mut tx = match writer.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return failed_all(batch.len(), &e.to_string()),
         };
-        let end = if result.is_ok() { "RELEASE sale" } else { "ROLLBACK TO sale" };
-        let ended = match sqlx::query(end).execute(&mut *tx).await {
-            Ok(_) if result.is_err() => sqlx::query("RELEASE sale").execute(&mut *tx).await.map(|_| ()),
-            Ok(_) => Ok(()),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = ended {
-            return failed_all(batch.len(), &e.to_string());
+        let mut results = Vec::with_capacity(batch.len());
+        for q in batch {
+            let result = match sqlx::query("SAVEPOINT sale").execute(&mut *tx).await {
+                Ok(_) => commit_one(&mut tx, &q.job).await,
+                Err(e) => Err(e.into()),
+            };
+            let end = if result.is_ok() {
+                "RELEASE sale"
+            } else {
+                "ROLLBACK TO sale"
+            };
+            let ended = match sqlx::query(end).execute(&mut *tx).await {
+                Ok(_) if result.is_err() => sqlx::query("RELEASE sale")
+                    .execute(&mut *tx)
+                    .await
+                    .map(|_| ()),
+                Ok(_) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = ended {
+                return failed_all(batch.len(), &e.to_string());
+            }
+            results.push(result);
         }
-        results.push(result);
-    }
-    match tx.commit().await {
-        Ok(()) => results,
-        Err(e) => failed_all(batch.len(), &e.to_string()),
-    }
+        match tx.commit().await {
+            Ok(()) => results,
+            Err(e) => failed_all(batch.len(), &e.to_string()),
+        }
     })
 }
 
 fn failed_all(n: usize, why: &str) -> Vec<Result<Value, FlowError>> {
-    (0..n).map(|_| Err(StoreError::Open(format!("sale not committed: {why}")).into())).collect()
+    (0..n)
+        .map(|_| Err(StoreError::Open(format!("sale not committed: {why}")).into()))
+        .collect()
 }
 
-fn commit_one<'a>(conn: &'a mut SqliteConnection, job: &'a Job) -> BoxFuture<'a, Result<Value, FlowError>> {
+fn commit_one<'a>(
+    conn: &'a mut SqliteConnection,
+    job: &'a Job,
+) -> BoxFuture<'a, Result<Value, FlowError>> {
     Box::pin(async move {
-    let (action, policy, req) = (&job.action, &job.policy, &job.request);
-    let hash = request_hash(req);
-    if let Some(filed) = store::sales::find_by_receipt(conn, &action.store_id, &req.receipt_no).await? {
-        if filed.request_hash == hash {
-            return serde_json::from_str(&filed.response).map_err(|_| StoreError::Corrupt("sales.response").into());
+        let (action, policy, req) = (&job.action, &job.policy, &job.request);
+        let hash = request_hash(req);
+        if let Some(filed) =
+            store::sales::find_by_receipt(conn, &action.store_id, &req.receipt_no).await?
+        {
+            if filed.request_hash == hash {
+                return serde_json::from_str(&filed.response)
+                    .map_err(|_| StoreError::Corrupt("sales.response").into());
+            }
+            return Err(FlowError::conflict(
+                "receipt number already used for a different sale",
+                None,
+                Some("receipt_no"),
+            ));
         }
-        return Err(FlowError::conflict("receipt number already used for a different sale", None, Some("receipt_no")));
-    }
-    let member = match req.card_number.as_deref() {
-        Some(raw) => {
-            let (card, member) = load_card(conn, &parse_card_number(raw)?).await?;
-            let context = member_context(conn, &card, &member, action.today).await?;
-            Some((card, member, context))
-        }
-        None => None,
-    };
-    let basket = Basket { lines: req.lines.clone(), tenders: req.tenders.clone(), redeem_points: req.redeem_points };
-    let priced = quote(policy, &basket, member.as_ref().map(|m| &m.2), action.today)?;
-    check_tenders_settle(&priced, &basket)?;
-    let cash_like: Vec<bool> = basket.tenders.iter().map(|t| policy.is_cash_like(&t.kind) == Some(true)).collect();
-    let cash_paid: Decimal = basket.tenders.iter().zip(&cash_like).filter(|(_, c)| **c).map(|(t, _)| t.amount).sum();
-    let sale_id = store::sales::insert(
-        conn,
-        action,
-        &store::sales::NewSale {
-            receipt_no: &req.receipt_no,
-            till_id: &req.till_id,
-            card_number: member.as_ref().map(|m| m.0.number.as_str()),
-            member_id: member.as_ref().map(|m| m.1.id.as_str()),
-            basket: &basket,
-            quote: &priced,
-            cash_paid,
-            cash_like: &cash_like,
+        let member = match req.card_number.as_deref() {
+            Some(raw) => {
+                let (card, member) = load_card(conn, &parse_card_number(raw)?).await?;
+                let entries = store::ledger::entries(conn, &card.number).await?;
+                let context = member_context(&card, &member, &entries, action.today)?;
+                Some((card, member, context, balance(&entries)))
+            }
+            None => None,
+        };
+        let basket = Basket {
+            lines: req.lines.clone(),
+            tenders: req.tenders.clone(),
+            redeem_points: req.redeem_points,
+        };
+        let priced = quote(policy, &basket, member.as_ref().map(|m| &m.2), action.today)?;
+        check_tenders_settle(&priced, &basket)?;
+        let cash_like: Vec<bool> = basket
+            .tenders
+            .iter()
+            .map(|t| policy.is_cash_like(&t.kind) == Some(true))
+            .collect();
+        let cash_paid: Decimal = basket
+            .tenders
+            .iter()
+            .zip(&cash_like)
+            .filter(|(_, c)| **c)
+            .map(|(t, _)| t.amount)
+            .sum();
+        let booking = member
+            .as_ref()
+            .map(|(card, _, _, balance)| plan_points(card, *balance, &priced, action.today));
+        let receipt = SaleReceipt {
+            store_id: action.store_id.clone(),
+            receipt_no: req.receipt_no.clone(),
+            till_id: req.till_id.clone(),
+            staff_id: action.staff_id.clone(),
+            business_day: action.today,
+            committed_at: action.now,
+            card_number: member.as_ref().map(|m| m.0.number.clone()),
+            tier: priced.tier,
+            quote: priced,
+            tenders: basket.tenders.clone(),
+            points: booking.as_ref().map(|b| b.receipt.clone()),
             policy_version: policy.version,
-            request_hash: &hash,
-        },
-    )
-    .await?;
-    let points = match &member {
-        Some((card, _, _)) => Some(book_points(conn, action, card, &priced, sale_id).await?),
-        None => None,
-    };
-    let receipt = SaleReceipt {
-        store_id: action.store_id.clone(),
-        receipt_no: req.receipt_no.clone(),
-        till_id: req.till_id.clone(),
-        staff_id: action.staff_id.clone(),
-        business_day: action.today,
-        committed_at: action.now,
-        card_number: member.as_ref().map(|m| m.0.number.clone()),
-        tier: priced.tier,
-        quote: priced,
-        tenders: basket.tenders,
-        points,
-        policy_version: policy.version,
-    };
-    let json = serde_json::to_value(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
-    store::sales::set_response(conn, sale_id, &json.to_string()).await?;
-    store::outbox::record(conn, &action.store_id, "sale", &format!("{}:{}", action.store_id, req.receipt_no), &json, action.now).await?;
-    Ok(json)
+        };
+        let json =
+            serde_json::to_value(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
+        let response = json.to_string();
+        let sale_id = store::sales::insert(
+            conn,
+            action,
+            &store::sales::NewSale {
+                receipt_no: &req.receipt_no,
+                till_id: &req.till_id,
+                card_number: member.as_ref().map(|m| m.0.number.as_str()),
+                member_id: member.as_ref().map(|m| m.1.id.as_str()),
+                basket: &basket,
+                quote: &receipt.quote,
+                cash_paid,
+                cash_like: &cash_like,
+                policy_version: policy.version,
+                request_hash: &hash,
+                response: &response,
+            },
+        )
+        .await?;
+        if let (Some((card, ..)), Some(booking)) = (&member, &booking) {
+            store::ledger::append(
+                conn,
+                action,
+                &card.number,
+                &booking.entries,
+                Refs {
+                    sale_id: Some(sale_id),
+                    ..Refs::default()
+                },
+            )
+            .await?;
+            if booking.debt_left != card.points_debt {
+                store::cards::set_debt(conn, &card.number, booking.debt_left).await?;
+            }
+        }
+        store::outbox::record(
+            conn,
+            &action.store_id,
+            "sale",
+            &format!("{}:{}", action.store_id, req.receipt_no),
+            &json,
+            action.now,
+        )
+        .await?;
+        Ok(json)
     })
+}
+
+/// What a card sale books, planned before anything is written.
+struct PointsBooking {
+    entries: Vec<PlannedEntry>,
+    debt_left: i64,
+    receipt: ReceiptPoints,
 }
 
 /// Redemption, earning and debt repayment for a card sale (R-PTS-4/5/7/9).
-async fn book_points(conn: &mut SqliteConnection, action: &Action, card: &store::cards::Card, priced: &Quote, sale_id: i64) -> Result<ReceiptPoints, FlowError> {
-    let refs = Refs { sale_id: Some(sale_id), ..Refs::default() };
-    let mut planned = Vec::new();
+fn plan_points(
+    card: &store::cards::Card,
+    balance: i64,
+    priced: &Quote,
+    today: NaiveDate,
+) -> PointsBooking {
+    let mut entries = Vec::new();
     if priced.redeem_points > 0 {
-        planned.push(PlannedEntry { kind: EntryKind::Redeem, points: -priced.redeem_points });
+        entries.push(PlannedEntry {
+            kind: EntryKind::Redeem,
+            points: -priced.redeem_points,
+        });
     }
     let (earning, debt_left) = plan_earning(priced.points_earned, card.points_debt);
-    planned.extend(earning);
-    store::ledger::append(conn, action, &card.number, &planned, refs).await?;
-    if debt_left != card.points_debt {
-        store::cards::set_debt(conn, &card.number, debt_left).await?;
-    }
-    Ok(ReceiptPoints {
+    entries.extend(earning);
+    let receipt = ReceiptPoints {
         earned: priced.points_earned,
         redeemed: priced.redeem_points,
         debt_repaid: card.points_debt - debt_left,
-        balance: store::ledger::balance(conn, &card.number).await?,
-        usable_from: action.today.checked_add_days(Days::new(1)).unwrap_or(action.today),
-    })
+        balance: balance + entries.iter().map(|e| e.points).sum::<i64>(),
+        usable_from: today.checked_add_days(Days::new(1)).unwrap_or(today),
+    };
+    PointsBooking {
+        entries,
+        debt_left,
+        receipt,
+    }
 }

@@ -11,7 +11,10 @@ use super::lookup::CardView;
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::card_status::CardState;
-use crate::domain::enrolment::{card_expiry, check_applicant, same_day_cash_spend, tier_for_spend, welcome_gift, Applicant, PresentedReceipt};
+use crate::domain::enrolment::{
+    card_expiry, check_applicant, same_day_cash_spend, tier_for_spend, welcome_gift, Applicant,
+    PresentedReceipt,
+};
 use crate::domain::{RuleViolation, Tier};
 use crate::kiosk::Kiosk;
 use crate::store::{self, service_grants::GrantKind};
@@ -36,14 +39,27 @@ pub struct EnrolmentResult {
 }
 
 /// The receipts as recorded, with their sale ids; unknown receipts are refused (R-ENR-4).
-pub async fn presented_receipts(conn: &mut sqlx::SqliteConnection, store_id: &str, receipt_nos: &[String]) -> Result<(Vec<i64>, Vec<PresentedReceipt>), FlowError> {
+pub async fn presented_receipts(
+    conn: &mut sqlx::SqliteConnection,
+    store_id: &str,
+    receipt_nos: &[String],
+) -> Result<(Vec<i64>, Vec<PresentedReceipt>), FlowError> {
     match store::receipts::presented(conn, store_id, receipt_nos).await? {
         Ok(found) => Ok(found.into_iter().unzip()),
-        Err(no) => Err(RuleViolation::new("R-ENR-4", format!("receipt {no} is not a sale recorded at this store")).on_field("receipts").into()),
+        Err(no) => Err(RuleViolation::new(
+            "R-ENR-4",
+            format!("receipt {no} is not a sale recorded at this store"),
+        )
+        .on_field("receipts")
+        .into()),
     }
 }
 
-pub async fn enrol(k: &Kiosk, action: &Action, req: EnrolmentRequest) -> Result<EnrolmentResult, FlowError> {
+pub async fn enrol(
+    k: &Kiosk,
+    action: &Action,
+    req: EnrolmentRequest,
+) -> Result<EnrolmentResult, FlowError> {
     let policy = k.policy(action.today);
     let applicant = check_applicant(&policy, &req.applicant, action.today)?;
     let expiry = card_expiry(&policy, action.today);
@@ -52,11 +68,25 @@ pub async fn enrol(k: &Kiosk, action: &Action, req: EnrolmentRequest) -> Result<
     let mut tx = k.db.writer.begin().await?;
     let member = match store::members::find_by_document(&mut tx, &applicant.id_document).await? {
         Some(existing) => {
-            let live = store::cards::for_member(&mut tx, &existing.id).await?.into_iter().any(|c| {
-                matches!(c.state, CardState::Active | CardState::Inactive | CardState::Blocked | CardState::Reserved) && c.replaced_by.is_none()
-            });
+            let live = store::cards::for_member(&mut tx, &existing.id)
+                .await?
+                .into_iter()
+                .any(|c| {
+                    matches!(
+                        c.state,
+                        CardState::Active
+                            | CardState::Inactive
+                            | CardState::Blocked
+                            | CardState::Reserved
+                    ) && c.replaced_by.is_none()
+                });
             if live {
-                return Err(RuleViolation::new("R-ENR-3", "this person already holds a card: use upgrade, reactivation or replacement").on_field("applicant.id_document").into());
+                return Err(RuleViolation::new(
+                    "R-ENR-3",
+                    "this person already holds a card: use upgrade, reactivation or replacement",
+                )
+                .on_field("applicant.id_document")
+                .into());
             }
             existing
         }
@@ -70,11 +100,31 @@ pub async fn enrol(k: &Kiosk, action: &Action, req: EnrolmentRequest) -> Result<
         action,
         &k.config.issuer_prefix,
         &k.config.store_id,
-        store::cards::NewCard { member_id: &member.id, tier, valid_from: action.today, expiry, generation: 1, replaces: None, upgrade_points_carried: 0 },
+        store::cards::NewCard {
+            member_id: &member.id,
+            tier,
+            valid_from: action.today,
+            expiry,
+            generation: 1,
+            replaces: None,
+            upgrade_points_carried: 0,
+        },
     )
     .await?;
-    store::card_events::record(&mut tx, action, &number, "reserved", &json!({ "tier": tier, "purpose": "enrolment" })).await?;
-    let card = store::cards::find(&mut tx, &number).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
+    store::card_events::record(
+        &mut tx,
+        action,
+        &number,
+        "reserved",
+        &json!({ "tier": tier, "purpose": "enrolment" }),
+    )
+    .await?;
+    let card = store::cards::find(&mut tx, &number)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "card",
+            field: "card_number",
+        })?;
     tx.commit().await?;
 
     // Phase two: the card itself.
@@ -94,12 +144,40 @@ pub async fn enrol(k: &Kiosk, action: &Action, req: EnrolmentRequest) -> Result<
     store::card_events::record(&mut tx, action, &number, "issued", &json!({ "tier": tier, "qualifying_spend": spend, "valid_from": action.today, "expiry": expiry })).await?;
     let gift = welcome_gift(&policy, tier);
     if gift {
-        store::service_grants::record(&mut tx, action, GrantKind::WelcomeGift, &number, &member.id, 1, &json!({ "tier": tier })).await?;
+        store::service_grants::record(
+            &mut tx,
+            action,
+            GrantKind::WelcomeGift,
+            &number,
+            &member.id,
+            1,
+            &json!({ "tier": tier }),
+        )
+        .await?;
     }
-    store::outbox::record(&mut tx, &action.store_id, "member", &member.id, &member, action.now).await?;
-    let card = store::cards::find(&mut tx, &number).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
+    store::outbox::record(
+        &mut tx,
+        &action.store_id,
+        "member",
+        &member.id,
+        &member,
+        action.now,
+    )
+    .await?;
+    let card = store::cards::find(&mut tx, &number)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "card",
+            field: "card_number",
+        })?;
     let view = super::lookup::view(&mut tx, &card, &member, action.today).await?;
     tx.commit().await?;
     tracing::info!(card = %masked(&number), tier = tier.as_str(), staff = %action.staff_id, "member enrolled");
-    Ok(EnrolmentResult { member_id: member.id, card: view, tier, qualifying_spend: spend, welcome_gift: gift })
+    Ok(EnrolmentResult {
+        member_id: member.id,
+        card: view,
+        tier,
+        qualifying_spend: spend,
+        welcome_gift: gift,
+    })
 }

@@ -11,9 +11,16 @@ pub enum FlowError {
     #[error(transparent)]
     Rule(#[from] RuleViolation),
     #[error("{what} not found")]
-    NotFound { what: &'static str, field: &'static str },
+    NotFound {
+        what: &'static str,
+        field: &'static str,
+    },
     #[error("{message}")]
-    Conflict { message: String, rule: Option<&'static str>, field: Option<&'static str> },
+    Conflict {
+        message: String,
+        rule: Option<&'static str>,
+        field: Option<&'static str>,
+    },
     #[error("{message}")]
     Invalid { message: String, field: String },
     #[error("card cannot be used: {}", .0.explain())]
@@ -32,10 +39,21 @@ impl From<sqlx::Error> for FlowError {
 
 impl FlowError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> FlowError {
-        FlowError::Invalid { field: field.into(), message: message.into() }
+        FlowError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
-    pub fn conflict(message: impl Into<String>, rule: Option<&'static str>, field: Option<&'static str>) -> FlowError {
-        FlowError::Conflict { message: message.into(), rule, field }
+    pub fn conflict(
+        message: impl Into<String>,
+        rule: Option<&'static str>,
+        field: Option<&'static str>,
+    ) -> FlowError {
+        FlowError::Conflict {
+            message: message.into(),
+            rule,
+            field,
+        }
     }
 }

@@ -31,11 +31,22 @@ pub async fn write_card(k: &Kiosk, action: &Action, card: &Card) -> Result<(), F
     // Card readers block; keep them off the async executor.
     let outcome = tokio::task::spawn_blocking(move || writer.write(&workstation, &record))
         .await
-        .unwrap_or_else(|e| Err(CardWriteError::Reader(format!("card writer task failed: {e}"))));
+        .unwrap_or_else(|e| {
+            Err(CardWriteError::Reader(format!(
+                "card writer task failed: {e}"
+            )))
+        });
     if let Err(error) = outcome {
         let mut tx = k.db.writer.begin().await?;
         store::cards::set_state(&mut tx, action, &card.number, CardState::Void).await?;
-        store::card_events::record(&mut tx, action, &card.number, "write_failed", &json!({ "error": error.to_string() })).await?;
+        store::card_events::record(
+            &mut tx,
+            action,
+            &card.number,
+            "write_failed",
+            &json!({ "error": error.to_string() }),
+        )
+        .await?;
         tx.commit().await?;
         tracing::warn!(card = %masked(&card.number), %error, "card write failed; reservation voided");
         return Err(error.into());
@@ -45,15 +56,29 @@ pub async fn write_card(k: &Kiosk, action: &Action, card: &Card) -> Result<(), F
 
 /// Voids a reservation whose activation was refused after the write (e.g. a receipt used
 /// meanwhile by another enrolment).
-pub async fn void(k: &Kiosk, action: &Action, card_number: &str, why: &str) -> Result<(), FlowError> {
+pub async fn void(
+    k: &Kiosk,
+    action: &Action,
+    card_number: &str,
+    why: &str,
+) -> Result<(), FlowError> {
     let mut tx = k.db.writer.begin().await?;
     store::cards::set_state(&mut tx, action, card_number, CardState::Void).await?;
-    store::card_events::record(&mut tx, action, card_number, "voided", &json!({ "reason": why })).await?;
+    store::card_events::record(
+        &mut tx,
+        action,
+        card_number,
+        "voided",
+        &json!({ "reason": why }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A card number fit for logs: all but the last four digits hidden.
 pub fn masked(number: &str) -> String {
-    CardNumber::parse(number).map(|c| c.masked()).unwrap_or_else(|_| "(invalid)".into())
+    CardNumber::parse(number)
+        .map(|c| c.masked())
+        .unwrap_or_else(|_| "(invalid)".into())
 }

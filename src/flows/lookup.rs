@@ -10,7 +10,7 @@ use super::FlowError;
 use crate::domain::birthday::is_birthday;
 use crate::domain::card_number::CardNumber;
 use crate::domain::card_status::{usability, CardState, Unusable};
-use crate::domain::ledger;
+use crate::domain::ledger::{self, Entry};
 use crate::domain::quote::MemberContext;
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
@@ -56,21 +56,40 @@ pub fn parse_card_number(raw: &str) -> Result<CardNumber, FlowError> {
 }
 
 /// The card and its member, or 404.
-pub async fn load_card(conn: &mut SqliteConnection, number: &CardNumber) -> Result<(Card, Member), FlowError> {
-    let card = store::cards::find(conn, number.as_str()).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
-    let member = store::members::find(conn, &card.member_id).await?.ok_or(FlowError::NotFound { what: "member", field: "card_number" })?;
-    Ok((card, member))
+pub async fn load_card(
+    conn: &mut SqliteConnection,
+    number: &CardNumber,
+) -> Result<(Card, Member), FlowError> {
+    store::cards::find_with_member(conn, number.as_str())
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "card",
+            field: "card_number",
+        })
 }
 
 /// The pricing context of a card usable today; a card that isn't usable is refused with the
 /// rule that says why.
-pub async fn member_context(conn: &mut SqliteConnection, card: &Card, member: &Member, today: NaiveDate) -> Result<MemberContext, FlowError> {
+pub fn member_context(
+    card: &Card,
+    member: &Member,
+    entries: &[Entry],
+    today: NaiveDate,
+) -> Result<MemberContext, FlowError> {
     usability(&card.facts(), today).map_err(FlowError::CardUnusable)?;
-    let entries = store::ledger::entries(conn, &card.number).await?;
-    Ok(MemberContext { tier: card.tier, birth_date: member.birth_date, redeemable_points: ledger::redeemable_on(&entries, today) })
+    Ok(MemberContext {
+        tier: card.tier,
+        birth_date: member.birth_date,
+        redeemable_points: ledger::redeemable_on(entries, today),
+    })
 }
 
-pub async fn view(conn: &mut SqliteConnection, card: &Card, member: &Member, today: NaiveDate) -> Result<CardView, FlowError> {
+pub async fn view(
+    conn: &mut SqliteConnection,
+    card: &Card,
+    member: &Member,
+    today: NaiveDate,
+) -> Result<CardView, FlowError> {
     let entries = store::ledger::entries(conn, &card.number).await?;
     let unusable = usability(&card.facts(), today).err();
     Ok(CardView {
@@ -80,15 +99,27 @@ pub async fn view(conn: &mut SqliteConnection, card: &Card, member: &Member, tod
         tier: card.tier,
         state: card.state,
         usable: unusable.is_none(),
-        unusable: unusable.map(|u| UnusableView { reason: u, rule: u.rule(), message: u.explain() }),
+        unusable: unusable.map(|u| UnusableView {
+            reason: u,
+            rule: u.rule(),
+            message: u.explain(),
+        }),
         valid_from: card.valid_from,
         expiry: card.expiry,
         generation: card.generation,
         replaced_by: card.replaced_by.clone(),
         balance: ledger::balance(&entries),
-        redeemable_today: if unusable.is_none() { ledger::redeemable_on(&entries, today) } else { 0 },
+        redeemable_today: if unusable.is_none() {
+            ledger::redeemable_on(&entries, today)
+        } else {
+            0
+        },
         points_debt: card.points_debt,
-        upgrade_points: ledger::upgrade_points(card.upgrade_points_carried, card.points_debt, &entries),
+        upgrade_points: ledger::upgrade_points(
+            card.upgrade_points_carried,
+            card.points_debt,
+            &entries,
+        ),
         birthday_today: is_birthday(member.birth_date, today),
     })
 }

@@ -50,12 +50,21 @@ pub fn mask(value: &str, head: usize, tail: usize) -> String {
         return "*".repeat(chars.len());
     }
     let hidden = chars.len() - head - tail;
-    chars[..head].iter().chain(std::iter::repeat_n(&'*', hidden)).chain(&chars[chars.len() - tail..]).collect()
+    chars[..head]
+        .iter()
+        .chain(std::iter::repeat(&'*').take(hidden))
+        .chain(&chars[chars.len() - tail..])
+        .collect()
 }
 
 pub async fn member_view(k: &Kiosk, member_id: &str) -> Result<MemberView, FlowError> {
     let mut conn = k.db.reader.acquire().await?;
-    let member = store::members::find(&mut conn, member_id).await?.ok_or(FlowError::NotFound { what: "member", field: "member_id" })?;
+    let member = store::members::find(&mut conn, member_id)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "member",
+            field: "member_id",
+        })?;
     let today = k.today();
     let mut cards = Vec::new();
     for card in store::cards::for_member(&mut conn, member_id).await? {
@@ -74,9 +83,19 @@ pub async fn member_view(k: &Kiosk, member_id: &str) -> Result<MemberView, FlowE
     })
 }
 
-pub async fn update_contact(k: &Kiosk, action: &Action, member_id: &str, update: ContactUpdate) -> Result<MemberView, FlowError> {
+pub async fn update_contact(
+    k: &Kiosk,
+    action: &Action,
+    member_id: &str,
+    update: ContactUpdate,
+) -> Result<MemberView, FlowError> {
     let mut tx = k.db.writer.begin().await?;
-    let before = store::members::find(&mut tx, member_id).await?.ok_or(FlowError::NotFound { what: "member", field: "member_id" })?;
+    let before = store::members::find(&mut tx, member_id)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "member",
+            field: "member_id",
+        })?;
     let clear = |v: Option<String>, old: Option<String>| match v {
         Some(s) if s.trim().is_empty() => None,
         Some(s) => Some(s),
@@ -97,10 +116,23 @@ pub async fn update_contact(k: &Kiosk, action: &Action, member_id: &str, update:
     // would be pointless, so only the contact fields' refusals matter here.
     let checked = match check_applicant(&k.policy(action.today), &candidate, action.today) {
         Ok(a) => a,
-        Err(v) if matches!(v.field.as_deref(), Some("phone" | "email" | "address" | "preferences")) => return Err(v.into()),
+        Err(v)
+            if matches!(
+                v.field.as_deref(),
+                Some("phone" | "email" | "address" | "preferences")
+            ) =>
+        {
+            return Err(v.into())
+        }
         Err(_) => candidate,
     };
-    let after = Member { phone: checked.phone, address: checked.address, email: checked.email, preferences: checked.preferences, ..before.clone() };
+    let after = Member {
+        phone: checked.phone,
+        address: checked.address,
+        email: checked.email,
+        preferences: checked.preferences,
+        ..before.clone()
+    };
     store::members::update_contact(&mut tx, action, &after).await?;
     // Before/after go to the change record only as "changed" flags and masked values.
     let changes = json!({
@@ -110,8 +142,24 @@ pub async fn update_contact(k: &Kiosk, action: &Action, member_id: &str, update:
         "preferences_changed": before.preferences != after.preferences,
         "staff_id": action.staff_id,
     });
-    store::outbox::record(&mut tx, &action.store_id, "member", &after.id, &after, action.now).await?;
-    store::outbox::record(&mut tx, &action.store_id, "member_contact_change", &after.id, &changes, action.now).await?;
+    store::outbox::record(
+        &mut tx,
+        &action.store_id,
+        "member",
+        &after.id,
+        &after,
+        action.now,
+    )
+    .await?;
+    store::outbox::record(
+        &mut tx,
+        &action.store_id,
+        "member_contact_change",
+        &after.id,
+        &changes,
+        action.now,
+    )
+    .await?;
     tx.commit().await?;
     member_view(k, member_id).await
 }

@@ -40,39 +40,81 @@ pub struct RefundReceipt {
     pub balance: Option<i64>,
 }
 
-pub async fn refund(k: &Kiosk, staff_id: &str, receipt_no: &str, req: RefundRequest) -> Result<Value, FlowError> {
+pub async fn refund(
+    k: &Kiosk,
+    staff_id: &str,
+    receipt_no: &str,
+    req: RefundRequest,
+) -> Result<Value, FlowError> {
     check_receipt_no("refund_no", &req.refund_no)?;
     let action = k.action(staff_id, &req.till_id);
     let hash = request_hash(&(receipt_no, &req));
     let mut tx = k.db.writer.begin().await?;
     if let Some(filed) = store::refunds::find(&mut tx, &action.store_id, &req.refund_no).await? {
         if filed.request_hash == hash {
-            return serde_json::from_str(&filed.response).map_err(|_| StoreError::Corrupt("refunds.response").into());
+            return serde_json::from_str(&filed.response)
+                .map_err(|_| StoreError::Corrupt("refunds.response").into());
         }
-        return Err(FlowError::conflict("refund number already used for a different refund", None, Some("refund_no")));
+        return Err(FlowError::conflict(
+            "refund number already used for a different refund",
+            None,
+            Some("refund_no"),
+        ));
     }
-    let sale = store::sales::head(&mut tx, &action.store_id, receipt_no).await?.ok_or(FlowError::NotFound { what: "sale", field: "receipt_no" })?;
+    let sale = store::sales::head(&mut tx, &action.store_id, receipt_no)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "sale",
+            field: "receipt_no",
+        })?;
     let sold = store::sales::sold_lines(&mut tx, sale.id).await?;
     let plan = plan_refund(&sold, &req.lines)?;
     // The cash part of the refund lowers the receipt's qualifying cash spend (R-ENR-4).
-    let cash_refund = if sale.payable > Decimal::ZERO { round_fen(plan.amount * sale.cash_paid / sale.payable).min(plan.amount) } else { Decimal::ZERO };
+    let cash_refund = if sale.payable > Decimal::ZERO {
+        round_fen(plan.amount * sale.cash_paid / sale.payable).min(plan.amount)
+    } else {
+        Decimal::ZERO
+    };
     let card = match &sale.card_number {
-        Some(number) => Some(store::cards::find(&mut tx, number).await?.ok_or(StoreError::Corrupt("sales.card_number"))?),
+        Some(number) => Some(current_card(&mut tx, number).await?),
         None => None,
     };
     let (entries, debt_added) = match &card {
-        Some(c) => plan_reversal(store::ledger::balance(&mut tx, &c.number).await?, plan.points_reversed, plan.points_restored),
+        Some(c) => plan_reversal(
+            store::ledger::balance(&mut tx, &c.number).await?,
+            plan.points_reversed,
+            plan.points_restored,
+        ),
         None => (Vec::new(), 0),
     };
     let refund_id = store::refunds::insert(
         &mut tx,
         &action,
-        &store::refunds::NewRefund { refund_no: &req.refund_no, sale_id: sale.id, till_id: &req.till_id, plan: &plan, cash_refund, debt_added, request_hash: &hash },
+        &store::refunds::NewRefund {
+            refund_no: &req.refund_no,
+            sale_id: sale.id,
+            till_id: &req.till_id,
+            plan: &plan,
+            cash_refund,
+            debt_added,
+            request_hash: &hash,
+        },
     )
     .await?;
     let mut balance = None;
     if let Some(c) = &card {
-        store::ledger::append(&mut tx, &action, &c.number, &entries, Refs { refund_id: Some(refund_id), sale_id: Some(sale.id), ..Refs::default() }).await?;
+        store::ledger::append(
+            &mut tx,
+            &action,
+            &c.number,
+            &entries,
+            Refs {
+                refund_id: Some(refund_id),
+                sale_id: Some(sale.id),
+                ..Refs::default()
+            },
+        )
+        .await?;
         if debt_added > 0 {
             store::cards::set_debt(&mut tx, &c.number, c.points_debt + debt_added).await?;
         }
@@ -84,7 +126,9 @@ pub async fn refund(k: &Kiosk, staff_id: &str, receipt_no: &str, req: RefundRequ
         business_day: action.today,
         lines: plan.lines.clone(),
         amount: plan.amount,
-        card_number: sale.card_number.clone(),
+        // The card whose points moved (and whose balance is shown): the sale's card, or the
+        // card that replaced it.
+        card_number: card.as_ref().map(|c| c.number.clone()),
         points_reversed: plan.points_reversed,
         points_restored: plan.points_restored,
         debt_added,
@@ -92,7 +136,38 @@ pub async fn refund(k: &Kiosk, staff_id: &str, receipt_no: &str, req: RefundRequ
     };
     let json = serde_json::to_value(&receipt).map_err(|_| StoreError::Corrupt("refund receipt"))?;
     store::refunds::set_response(&mut tx, refund_id, &json.to_string()).await?;
-    store::outbox::record(&mut tx, &action.store_id, "refund", &format!("{}:{}", action.store_id, req.refund_no), &json, action.now).await?;
+    store::outbox::record(
+        &mut tx,
+        &action.store_id,
+        "refund",
+        &format!("{}:{}", action.store_id, req.refund_no),
+        &json,
+        action.now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(json)
+}
+
+/// The member's card as it stands now for a sale made with `number`: that card, or the card
+/// that replaced it (upgrade, damage, completed loss report), following the chain. The balance
+/// moved there (R-UPG-4, R-REP-5), so a refund's points must be taken back there too, or the
+/// reversal would become a debt on a dead card that can never earn again (R-PTS-9).
+async fn current_card(
+    conn: &mut sqlx::SqliteConnection,
+    number: &str,
+) -> Result<store::cards::Card, FlowError> {
+    let mut card = store::cards::find(conn, number)
+        .await?
+        .ok_or(StoreError::Corrupt("sales.card_number"))?;
+    // A chain is one card per exchange; the bound only guards against a corrupt loop.
+    for _ in 0..1000 {
+        let Some(next) = card.replaced_by.clone() else {
+            return Ok(card);
+        };
+        card = store::cards::find(conn, &next)
+            .await?
+            .ok_or(StoreError::Corrupt("cards.replaced_by"))?;
+    }
+    Err(StoreError::Corrupt("cards.replaced_by").into())
 }

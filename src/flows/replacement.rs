@@ -15,7 +15,9 @@ use super::FlowError;
 use crate::action::Action;
 use crate::domain::card_status::CardState;
 use crate::domain::ledger::upgrade_points;
-use crate::domain::replacement::{check_loss_report, loss_report_deadline, plan_replacement, LossReport, ReplacementReason};
+use crate::domain::replacement::{
+    check_loss_report, loss_report_deadline, plan_replacement, LossReport, ReplacementReason,
+};
 use crate::kiosk::Kiosk;
 use crate::store::{self, loss_reports::LossReportRow};
 
@@ -56,9 +58,17 @@ pub struct ReplacementResult {
 }
 
 /// R-REP-2: blocks the card now and opens a loss report.
-pub async fn report_loss(k: &Kiosk, action: &Action, raw_number: &str, req: LossReportRequest) -> Result<LossReportResult, FlowError> {
+pub async fn report_loss(
+    k: &Kiosk,
+    action: &Action,
+    raw_number: &str,
+    req: LossReportRequest,
+) -> Result<LossReportResult, FlowError> {
     if !matches!(req.channel.as_str(), "phone" | "counter") {
-        return Err(FlowError::invalid("channel", "must be 'phone' or 'counter'"));
+        return Err(FlowError::invalid(
+            "channel",
+            "must be 'phone' or 'counter'",
+        ));
     }
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
@@ -68,28 +78,66 @@ pub async fn report_loss(k: &Kiosk, action: &Action, raw_number: &str, req: Loss
     let deadline = loss_report_deadline(&policy, action.today);
     store::cards::set_state(&mut tx, action, &card.number, CardState::Blocked).await?;
     store::loss_reports::insert(&mut tx, action, &card.number, deadline, &req.channel).await?;
-    store::card_events::record(&mut tx, action, &card.number, "loss_reported", &json!({ "channel": req.channel, "deadline": deadline })).await?;
+    store::card_events::record(
+        &mut tx,
+        action,
+        &card.number,
+        "loss_reported",
+        &json!({ "channel": req.channel, "deadline": deadline }),
+    )
+    .await?;
     // The hotlist entry every other store picks up at the next sync.
-    store::outbox::record(&mut tx, &action.store_id, "hotlist", &card.number, &json!({ "card_number": card.number, "blocked_on": action.today, "reason": "lost" }), action.now).await?;
+    store::outbox::record(
+        &mut tx,
+        &action.store_id,
+        "hotlist",
+        &card.number,
+        &json!({ "card_number": card.number, "blocked_on": action.today, "reason": "lost" }),
+        action.now,
+    )
+    .await?;
     let view = reloaded_view(&mut tx, &card.number, &member, action.today).await?;
     tx.commit().await?;
     tracing::info!(card = %masked(&card.number), staff = %action.staff_id, "card reported lost and blocked");
-    Ok(LossReportResult { card: view, reported_on: action.today, deadline })
+    Ok(LossReportResult {
+        card: view,
+        reported_on: action.today,
+        deadline,
+    })
 }
 
 /// R-REP-1/2/3/5: issues the replacement card.
-pub async fn replace(k: &Kiosk, action: &Action, raw_number: &str, req: ReplacementRequest) -> Result<ReplacementResult, FlowError> {
+pub async fn replace(
+    k: &Kiosk,
+    action: &Action,
+    raw_number: &str,
+    req: ReplacementRequest,
+) -> Result<ReplacementResult, FlowError> {
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
     let mut tx = k.db.writer.begin().await?;
     let (old, member) = load_card(&mut tx, &number).await?;
     let report = store::loss_reports::open_for(&mut tx, &old.number).await?;
-    let facts = report.as_ref().map(|r| LossReport { reported_on: r.reported_on, completed: r.completed_on.is_some() });
-    let plan = plan_replacement(&policy, &old.facts(), req.reason, facts.as_ref(), req.waive_fee, action.today)?;
+    let facts = report.as_ref().map(|r| LossReport {
+        reported_on: r.reported_on,
+        completed: r.completed_on.is_some(),
+    });
+    let plan = plan_replacement(
+        &policy,
+        &old.facts(),
+        req.reason,
+        facts.as_ref(),
+        req.waive_fee,
+        action.today,
+    )?;
     let entries = store::ledger::entries(&mut tx, &old.number).await?;
     // An inactive card's replacement stays inactive on the same term: a new plastic must not
     // skip the annual review or reactivation (R-EXP-1/2).
-    let (valid_from, expiry) = if old.state == CardState::Inactive { (old.valid_from, old.expiry) } else { (plan.valid_from, plan.expiry) };
+    let (valid_from, expiry) = if old.state == CardState::Inactive {
+        (old.valid_from, old.expiry)
+    } else {
+        (plan.valid_from, plan.expiry)
+    };
     let new_number = store::cards::reserve(
         &mut tx,
         action,
@@ -107,23 +155,52 @@ pub async fn replace(k: &Kiosk, action: &Action, raw_number: &str, req: Replacem
         },
     )
     .await?;
-    store::card_events::record(&mut tx, action, &new_number, "reserved", &json!({ "tier": old.tier, "purpose": "replacement", "replaces": old.number })).await?;
-    let new = store::cards::find(&mut tx, &new_number).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
+    store::card_events::record(
+        &mut tx,
+        action,
+        &new_number,
+        "reserved",
+        &json!({ "tier": old.tier, "purpose": "replacement", "replaces": old.number }),
+    )
+    .await?;
+    let new = store::cards::find(&mut tx, &new_number)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "card",
+            field: "card_number",
+        })?;
     tx.commit().await?;
 
     write_card(k, action, &new).await?;
 
     let mut tx = k.db.writer.begin().await?;
     // R-REP-6: a card reported lost stays blocked for good; a damaged one is replaced.
-    let old_state = if req.reason == ReplacementReason::Lost { CardState::Blocked } else { CardState::Replaced };
-    let new_state = if old.state == CardState::Inactive { CardState::Inactive } else { CardState::Active };
-    let points_moved = exchange_cards(&mut tx, action, &old, &new, old_state, new_state, "replaced").await?;
+    let old_state = if req.reason == ReplacementReason::Lost {
+        CardState::Blocked
+    } else {
+        CardState::Replaced
+    };
+    let new_state = if old.state == CardState::Inactive {
+        CardState::Inactive
+    } else {
+        CardState::Active
+    };
+    let points_moved = exchange_cards(
+        &mut tx, action, &old, &new, old_state, new_state, "replaced",
+    )
+    .await?;
     if old.state == CardState::Inactive {
         store::cards::set_term(
             &mut tx,
             action,
             &new.number,
-            &store::cards::Term { tier: old.tier, state: CardState::Inactive, valid_from, expiry, lapsed_on: old.lapsed_on },
+            &store::cards::Term {
+                tier: old.tier,
+                state: CardState::Inactive,
+                valid_from,
+                expiry,
+                lapsed_on: old.lapsed_on,
+            },
         )
         .await?;
     }
@@ -138,7 +215,11 @@ pub async fn replace(k: &Kiosk, action: &Action, raw_number: &str, req: Replacem
         fee: plan.fee,
         fee_waived: req.waive_fee,
         late: plan.late,
-        exchange: ExchangeResult { old_card_number: old.number, new_card, points_moved },
+        exchange: ExchangeResult {
+            old_card_number: old.number,
+            new_card,
+            points_moved,
+        },
     })
 }
 

@@ -3,6 +3,7 @@
 //! reviewed card's expiry moves past the day or it becomes inactive.
 
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -12,7 +13,11 @@ use crate::action::Action;
 use crate::domain::card_status::CardState;
 use crate::domain::review::{review_card, CardYear, ReviewOutcome};
 use crate::kiosk::Kiosk;
-use crate::store::{self, cards::Term, day};
+use crate::store::{
+    self,
+    cards::{Card, Term},
+    day,
+};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReviewedCard {
@@ -39,32 +44,99 @@ pub async fn run_review(k: &Kiosk, action: &Action) -> Result<ReviewSummary, Flo
         let mut conn = k.db.reader.acquire().await?;
         store::cards::due_for_review(&mut conn, action.today).await?
     };
-    let mut summary = ReviewSummary { business_day: Some(action.today), ..ReviewSummary::default() };
+    let mut summary = ReviewSummary {
+        business_day: Some(action.today),
+        ..ReviewSummary::default()
+    };
     for card in due {
         let mut tx = k.db.writer.begin().await?;
-        let Some(mut current) = store::cards::find(&mut tx, &card.number).await? else { continue };
+        let Some(mut current) = store::cards::find(&mut tx, &card.number).await? else {
+            continue;
+        };
         // A card missed for several years gets one outcome per year, in order.
         for _ in 0..MAX_YEARS_PER_RUN {
-            let (spend, purchases) = store::sales::card_spend(&mut tx, &current.number, current.valid_from, current.expiry).await?;
-            let Some(outcome) = review_card(&policy, &CardYear { card: current.facts(), spend, purchases }, action.today) else { break };
+            let (spend, purchases) = year_spend(&mut tx, &current).await?;
+            let Some(outcome) = review_card(
+                &policy,
+                &CardYear {
+                    card: current.facts(),
+                    spend,
+                    purchases,
+                },
+                action.today,
+            ) else {
+                break;
+            };
             let (term, event) = match outcome {
-                ReviewOutcome::Renew { tier, valid_from, expiry } => {
+                ReviewOutcome::Renew {
+                    tier,
+                    valid_from,
+                    expiry,
+                } => {
                     summary.renewed += 1;
-                    (Term { tier, state: CardState::Active, valid_from, expiry, lapsed_on: None }, "renewed")
+                    (
+                        Term {
+                            tier,
+                            state: CardState::Active,
+                            valid_from,
+                            expiry,
+                            lapsed_on: None,
+                        },
+                        "renewed",
+                    )
                 }
-                ReviewOutcome::Downgrade { to, valid_from, expiry, .. } => {
+                ReviewOutcome::Downgrade {
+                    to,
+                    valid_from,
+                    expiry,
+                    ..
+                } => {
                     summary.downgraded += 1;
-                    (Term { tier: to, state: CardState::Active, valid_from, expiry, lapsed_on: None }, "downgraded")
+                    (
+                        Term {
+                            tier: to,
+                            state: CardState::Active,
+                            valid_from,
+                            expiry,
+                            lapsed_on: None,
+                        },
+                        "downgraded",
+                    )
                 }
                 ReviewOutcome::Inactivate { lapsed_on } => {
                     summary.inactivated += 1;
-                    (Term { tier: current.tier, state: CardState::Inactive, valid_from: current.valid_from, expiry: current.expiry, lapsed_on: Some(lapsed_on) }, "inactivated")
+                    (
+                        Term {
+                            tier: current.tier,
+                            state: CardState::Inactive,
+                            valid_from: current.valid_from,
+                            expiry: current.expiry,
+                            lapsed_on: Some(lapsed_on),
+                        },
+                        "inactivated",
+                    )
                 }
             };
             store::cards::set_term(&mut tx, action, &current.number, &term).await?;
-            store::card_events::record(&mut tx, action, &current.number, event, &json!({ "outcome": outcome, "year_spend": spend, "year_purchases": purchases })).await?;
-            summary.cards.push(ReviewedCard { card_number: current.number.clone(), outcome });
-            current = store::cards::find(&mut tx, &current.number).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
+            store::card_events::record(
+                &mut tx,
+                action,
+                &current.number,
+                event,
+                &json!({ "outcome": outcome, "year_spend": spend, "year_purchases": purchases }),
+            )
+            .await?;
+            summary.cards.push(ReviewedCard {
+                card_number: current.number.clone(),
+                outcome,
+            });
+            current =
+                store::cards::find(&mut tx, &current.number)
+                    .await?
+                    .ok_or(FlowError::NotFound {
+                        what: "card",
+                        field: "card_number",
+                    })?;
         }
         tx.commit().await?;
     }
@@ -83,6 +155,34 @@ pub async fn run_review(k: &Kiosk, action: &Action) -> Result<ReviewSummary, Flo
     .await?;
     tx.commit().await?;
     Ok(summary)
+}
+
+/// R-EXP-1/3: the card year's spend and purchases, counting the cards this one replaced in
+/// the same card year (a replacement keeps the old card's expiry, R-REP-5), so a member who
+/// replaced a lost or damaged card mid-year keeps what they bought with the old one.
+async fn year_spend(
+    conn: &mut sqlx::SqliteConnection,
+    card: &Card,
+) -> Result<(Decimal, u32), FlowError> {
+    let (mut spend, mut purchases) =
+        store::sales::card_spend(conn, &card.number, card.valid_from, card.expiry).await?;
+    let mut replaces = card.replaces.clone();
+    // A chain is one card per exchange; the bound only guards against a corrupt loop.
+    for _ in 0..1000 {
+        let Some(number) = replaces else { break };
+        let Some(old) = store::cards::find(conn, &number).await? else {
+            break;
+        };
+        if old.expiry != card.expiry {
+            break;
+        }
+        let (old_spend, old_purchases) =
+            store::sales::card_spend(conn, &old.number, old.valid_from, old.expiry).await?;
+        spend += old_spend;
+        purchases = purchases.saturating_add(old_purchases);
+        replaces = old.replaces;
+    }
+    Ok((spend, purchases))
 }
 
 /// Runs the review once per store-local day, as the service's own staff id `system`,

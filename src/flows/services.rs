@@ -53,52 +53,141 @@ pub struct Greeting {
 }
 
 /// A card usable today, with its member, inside the caller's transaction.
-async fn usable_card(conn: &mut sqlx::SqliteConnection, raw_number: &str, today: NaiveDate) -> Result<(Card, Member), FlowError> {
+async fn usable_card(
+    conn: &mut sqlx::SqliteConnection,
+    raw_number: &str,
+    today: NaiveDate,
+) -> Result<(Card, Member), FlowError> {
     let (card, member) = load_card(conn, &parse_card_number(raw_number)?).await?;
     usability(&card.facts(), today).map_err(FlowError::CardUnusable)?;
     Ok((card, member))
 }
 
 fn granted(id: i64, card: &Card, kind: GrantKind, quantity: i64, today: NaiveDate) -> GrantResult {
-    GrantResult { grant_id: id, card_number: card.number.clone(), tier: card.tier, kind: kind.as_str().into(), quantity, business_day: today }
+    GrantResult {
+        grant_id: id,
+        card_number: card.number.clone(),
+        tier: card.tier,
+        kind: kind.as_str().into(),
+        quantity,
+        business_day: today,
+    }
 }
 
 /// R-SRV-1: parking tickets, once per card per day.
-pub async fn parking(k: &Kiosk, action: &Action, raw_number: &str) -> Result<GrantResult, FlowError> {
+pub async fn parking(
+    k: &Kiosk,
+    action: &Action,
+    raw_number: &str,
+) -> Result<GrantResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
     let (card, member) = usable_card(&mut tx, raw_number, action.today).await?;
     let already = store::service_grants::parking_given(&mut tx, &card.number, action.today).await?;
-    let tickets = i64::from(parking_tickets(&k.policy(action.today), card.tier, already)?);
-    let id = store::service_grants::record(&mut tx, action, GrantKind::Parking, &card.number, &member.id, tickets, &json!({ "hours_each": 1 })).await?;
+    let tickets = i64::from(parking_tickets(
+        &k.policy(action.today),
+        card.tier,
+        already,
+    )?);
+    let id = store::service_grants::record(
+        &mut tx,
+        action,
+        GrantKind::Parking,
+        &card.number,
+        &member.id,
+        tickets,
+        &json!({ "hours_each": 1 }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(granted(id, &card, GrantKind::Parking, tickets, action.today))
+    Ok(granted(
+        id,
+        &card,
+        GrantKind::Parking,
+        tickets,
+        action.today,
+    ))
 }
 
 /// R-SRV-2: the yearly birthday gift.
-pub async fn birthday_gift(k: &Kiosk, action: &Action, raw_number: &str) -> Result<GrantResult, FlowError> {
+pub async fn birthday_gift(
+    k: &Kiosk,
+    action: &Action,
+    raw_number: &str,
+) -> Result<GrantResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
     let (card, member) = usable_card(&mut tx, raw_number, action.today).await?;
-    let given = store::service_grants::birthday_gift_given(&mut tx, &member.id, action.today.year()).await?;
-    check_birthday_gift(&k.policy(action.today), card.tier, member.birth_date, given, action.today)?;
-    let id = store::service_grants::record(&mut tx, action, GrantKind::BirthdayGift, &card.number, &member.id, 1, &json!({ "year": action.today.year() })).await?;
+    let given =
+        store::service_grants::birthday_gift_given(&mut tx, &member.id, action.today.year())
+            .await?;
+    check_birthday_gift(
+        &k.policy(action.today),
+        card.tier,
+        member.birth_date,
+        given,
+        action.today,
+    )?;
+    let id = store::service_grants::record(
+        &mut tx,
+        action,
+        GrantKind::BirthdayGift,
+        &card.number,
+        &member.id,
+        1,
+        &json!({ "year": action.today.year() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(granted(id, &card, GrantKind::BirthdayGift, 1, action.today))
 }
 
 /// R-PTS-6: exchange points for a catalogue gift.
-pub async fn exchange_gift(k: &Kiosk, action: &Action, raw_number: &str, req: GiftExchangeRequest) -> Result<GiftExchangeResult, FlowError> {
+pub async fn exchange_gift(
+    k: &Kiosk,
+    action: &Action,
+    raw_number: &str,
+    req: GiftExchangeRequest,
+) -> Result<GiftExchangeResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
     let (card, member) = usable_card(&mut tx, raw_number, action.today).await?;
-    let gift = store::gifts::find(&mut tx, &req.gift_code).await?.ok_or(FlowError::NotFound { what: "gift", field: "gift_code" })?;
+    let gift = store::gifts::find(&mut tx, &req.gift_code)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "gift",
+            field: "gift_code",
+        })?;
     let balance = store::ledger::balance(&mut tx, &card.number).await?;
     let points = check_exchange(&gift, req.quantity, balance, action.today)?;
     let quantity = i64::from(req.quantity);
     store::gifts::take_stock(&mut tx, &gift.code, quantity).await?;
-    let id = store::service_grants::record(&mut tx, action, GrantKind::GiftExchange, &card.number, &member.id, quantity, &json!({ "gift_code": gift.code, "points": points })).await?;
-    store::ledger::append(&mut tx, action, &card.number, &[PlannedEntry { kind: EntryKind::GiftExchange, points: -points }], Refs::default()).await?;
+    let id = store::service_grants::record(
+        &mut tx,
+        action,
+        GrantKind::GiftExchange,
+        &card.number,
+        &member.id,
+        quantity,
+        &json!({ "gift_code": gift.code, "points": points }),
+    )
+    .await?;
+    store::ledger::append(
+        &mut tx,
+        action,
+        &card.number,
+        &[PlannedEntry {
+            kind: EntryKind::GiftExchange,
+            points: -points,
+        }],
+        Refs::default(),
+    )
+    .await?;
     let balance = store::ledger::balance(&mut tx, &card.number).await?;
     tx.commit().await?;
-    Ok(GiftExchangeResult { grant: granted(id, &card, GrantKind::GiftExchange, quantity, action.today), gift_code: gift.code, points, balance })
+    Ok(GiftExchangeResult {
+        grant: granted(id, &card, GrantKind::GiftExchange, quantity, action.today),
+        gift_code: gift.code,
+        points,
+        balance,
+    })
 }
 
 pub async fn gift_catalogue(k: &Kiosk) -> Result<Vec<Gift>, FlowError> {
@@ -109,7 +198,13 @@ pub async fn gift_catalogue(k: &Kiosk) -> Result<Vec<Gift>, FlowError> {
 /// R-SRV-3: members whose birthday is `day` (29 Feb birthdays on 28 Feb in common years).
 pub async fn greeting_list(k: &Kiosk, day: NaiveDate) -> Result<Vec<Greeting>, FlowError> {
     let mut candidates = vec![day.format("%m-%d").to_string()];
-    if birthday_in_year(NaiveDate::from_ymd_opt(2000, 2, 29).unwrap_or(day), day.year()) == day && day.month() == 2 && day.day() == 28 {
+    if birthday_in_year(
+        NaiveDate::from_ymd_opt(2000, 2, 29).unwrap_or(day),
+        day.year(),
+    ) == day
+        && day.month() == 2
+        && day.day() == 28
+    {
         candidates.push("02-29".into());
     }
     let mut conn = k.db.reader.acquire().await?;
@@ -118,8 +213,16 @@ pub async fn greeting_list(k: &Kiosk, day: NaiveDate) -> Result<Vec<Greeting>, F
         if !on_greeting_list(m.birth_date, day) {
             continue;
         }
-        let live = store::cards::for_member(&mut conn, &m.id).await?.into_iter().find(|c| usability(&c.facts(), day).is_ok());
-        out.push(Greeting { member_id: m.id, name: m.name, card_number: live.as_ref().map(|c| c.number.clone()), tier: live.map(|c| c.tier) });
+        let live = store::cards::for_member(&mut conn, &m.id)
+            .await?
+            .into_iter()
+            .find(|c| usability(&c.facts(), day).is_ok());
+        out.push(Greeting {
+            member_id: m.id,
+            name: m.name,
+            card_number: live.as_ref().map(|c| c.number.clone()),
+            tier: live.map(|c| c.tier),
+        });
     }
     Ok(out)
 }

@@ -33,13 +33,22 @@ pub struct UpgradeResult {
     pub exchange: ExchangeResult,
 }
 
-pub async fn upgrade(k: &Kiosk, action: &Action, raw_number: &str) -> Result<UpgradeResult, FlowError> {
+pub async fn upgrade(
+    k: &Kiosk,
+    action: &Action,
+    raw_number: &str,
+) -> Result<UpgradeResult, FlowError> {
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
     let mut tx = k.db.writer.begin().await?;
     let (old, member) = load_card(&mut tx, &number).await?;
     let entries = store::ledger::entries(&mut tx, &old.number).await?;
-    let to = check_upgrade(&policy, &old.facts(), upgrade_points(old.upgrade_points_carried, old.points_debt, &entries), action.today)?;
+    let to = check_upgrade(
+        &policy,
+        &old.facts(),
+        upgrade_points(old.upgrade_points_carried, old.points_debt, &entries),
+        action.today,
+    )?;
     let new_number = store::cards::reserve(
         &mut tx,
         action,
@@ -57,17 +66,46 @@ pub async fn upgrade(k: &Kiosk, action: &Action, raw_number: &str) -> Result<Upg
         },
     )
     .await?;
-    store::card_events::record(&mut tx, action, &new_number, "reserved", &json!({ "tier": to, "purpose": "upgrade", "replaces": old.number })).await?;
-    let new = store::cards::find(&mut tx, &new_number).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
+    store::card_events::record(
+        &mut tx,
+        action,
+        &new_number,
+        "reserved",
+        &json!({ "tier": to, "purpose": "upgrade", "replaces": old.number }),
+    )
+    .await?;
+    let new = store::cards::find(&mut tx, &new_number)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "card",
+            field: "card_number",
+        })?;
     tx.commit().await?;
 
     write_card(k, action, &new).await?;
 
     let mut tx = k.db.writer.begin().await?;
-    let points_moved = exchange_cards(&mut tx, action, &old, &new, CardState::Replaced, CardState::Active, "upgraded").await?;
+    let points_moved = exchange_cards(
+        &mut tx,
+        action,
+        &old,
+        &new,
+        CardState::Replaced,
+        CardState::Active,
+        "upgraded",
+    )
+    .await?;
     let new_card = reloaded_view(&mut tx, &new.number, &member, action.today).await?;
     tx.commit().await?;
-    Ok(UpgradeResult { from: old.tier, to, exchange: ExchangeResult { old_card_number: old.number, new_card, points_moved } })
+    Ok(UpgradeResult {
+        from: old.tier,
+        to,
+        exchange: ExchangeResult {
+            old_card_number: old.number,
+            new_card,
+            points_moved,
+        },
+    })
 }
 
 /// Activates `new` in place of `old` (which must still be as it was read): marks the old card
@@ -82,17 +120,52 @@ pub async fn exchange_cards(
     new_state: CardState,
     event: &str,
 ) -> Result<i64, FlowError> {
-    let current = store::cards::find(conn, &old.number).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
+    let current = store::cards::find(conn, &old.number)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "card",
+            field: "card_number",
+        })?;
     if current.state != old.state || current.replaced_by.is_some() {
-        return Err(FlowError::conflict("the card changed while the new card was written; start again", None, Some("card_number")));
+        return Err(FlowError::conflict(
+            "the card changed while the new card was written; start again",
+            None,
+            Some("card_number"),
+        ));
     }
     store::cards::link_replacement(conn, action, &old.number, &new.number, old_state).await?;
     store::cards::set_state(conn, action, &new.number, new_state).await?;
     let balance = store::ledger::balance(conn, &old.number).await?;
-    let out = Refs { related_card: Some(&new.number), ..Refs::default() };
-    let into = Refs { related_card: Some(&old.number), ..Refs::default() };
-    store::ledger::append(conn, action, &old.number, &[PlannedEntry { kind: EntryKind::TransferOut, points: -balance }], out).await?;
-    store::ledger::append(conn, action, &new.number, &[PlannedEntry { kind: EntryKind::TransferIn, points: balance }], into).await?;
+    let out = Refs {
+        related_card: Some(&new.number),
+        ..Refs::default()
+    };
+    let into = Refs {
+        related_card: Some(&old.number),
+        ..Refs::default()
+    };
+    store::ledger::append(
+        conn,
+        action,
+        &old.number,
+        &[PlannedEntry {
+            kind: EntryKind::TransferOut,
+            points: -balance,
+        }],
+        out,
+    )
+    .await?;
+    store::ledger::append(
+        conn,
+        action,
+        &new.number,
+        &[PlannedEntry {
+            kind: EntryKind::TransferIn,
+            points: balance,
+        }],
+        into,
+    )
+    .await?;
     if old.points_debt > 0 {
         store::cards::set_debt(conn, &new.number, old.points_debt).await?;
         store::cards::set_debt(conn, &old.number, 0).await?;
@@ -104,7 +177,17 @@ pub async fn exchange_cards(
 }
 
 /// The view of a card as it now stands in the transaction.
-pub async fn reloaded_view(conn: &mut sqlx::SqliteConnection, number: &str, member: &Member, today: NaiveDate) -> Result<CardView, FlowError> {
-    let card = store::cards::find(conn, number).await?.ok_or(FlowError::NotFound { what: "card", field: "card_number" })?;
+pub async fn reloaded_view(
+    conn: &mut sqlx::SqliteConnection,
+    number: &str,
+    member: &Member,
+    today: NaiveDate,
+) -> Result<CardView, FlowError> {
+    let card = store::cards::find(conn, number)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "card",
+            field: "card_number",
+        })?;
     super::lookup::view(conn, &card, member, today).await
 }

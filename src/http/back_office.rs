@@ -28,11 +28,17 @@ pub struct ReviewRequest {
 /// Run the annual review (R-EXP) for a day. Idempotent; also runs daily on its own.
 #[utoipa::path(post, path = "/api/review", tag = "back office", request_body = ReviewRequest, params(("X-Staff-Id" = String, Header)),
     responses((status = 200, body = ReviewSummary), (status = 400, body = ErrorBody)))]
-pub async fn run_review(State(k): State<Kiosk>, staff: Staff, ApiJson(req): ApiJson<ReviewRequest>) -> Result<Json<ReviewSummary>, ApiError> {
+pub async fn run_review(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    ApiJson(req): ApiJson<ReviewRequest>,
+) -> Result<Json<ReviewSummary>, ApiError> {
     let mut action = k.action(&staff.staff_id, &staff.workstation);
     if let Some(date) = req.date {
         if date > action.today {
-            return Err(crate::flows::FlowError::invalid("date", "cannot review a future day").into());
+            return Err(
+                crate::flows::FlowError::invalid("date", "cannot review a future day").into(),
+            );
         }
         action.today = date;
     }
@@ -53,7 +59,9 @@ pub async fn gifts(State(k): State<Kiosk>) -> Result<Json<Vec<Gift>>, ApiError> 
 
 /// Loss reports past their 7-day deadline, for follow-up calls (R-REP-2).
 #[utoipa::path(get, path = "/api/loss-reports/overdue", tag = "cards", responses((status = 200, body = [LossReportRow])))]
-pub async fn overdue_loss_reports(State(k): State<Kiosk>) -> Result<Json<Vec<LossReportRow>>, ApiError> {
+pub async fn overdue_loss_reports(
+    State(k): State<Kiosk>,
+) -> Result<Json<Vec<LossReportRow>>, ApiError> {
     Ok(Json(replacement::overdue_loss_reports(&k).await?))
 }
 
@@ -69,8 +77,20 @@ pub struct Health {
 
 #[utoipa::path(get, path = "/api/health", tag = "back office", responses((status = 200, body = Health)))]
 pub async fn health(State(k): State<Kiosk>) -> Result<Json<Health>, ApiError> {
-    let mut conn = k.db.reader.acquire().await.map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
-    let pending = crate::store::outbox::pending(&mut conn).await.map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let mut conn =
+        k.db.reader
+            .acquire()
+            .await
+            .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let pending = crate::store::outbox::pending(&mut conn)
+        .await
+        .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
     let today = k.today();
-    Ok(Json(Health { status: "ok", store_id: k.config.store_id.clone(), business_day: today, policy_version: k.policy(today).version, outbox_pending: pending }))
+    Ok(Json(Health {
+        status: "ok",
+        store_id: k.config.store_id.clone(),
+        business_day: today,
+        policy_version: k.policy(today).version,
+        outbox_pending: pending,
+    }))
 }

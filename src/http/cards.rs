@@ -7,7 +7,9 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, Staff};
 use crate::flows::lookup::{self, CardView};
 use crate::flows::reactivation::{self, ReactivationRequest};
-use crate::flows::replacement::{self, LossReportRequest, LossReportResult, ReplacementRequest, ReplacementResult};
+use crate::flows::replacement::{
+    self, LossReportRequest, LossReportResult, ReplacementRequest, ReplacementResult,
+};
 use crate::flows::services::{self, GiftExchangeRequest, GiftExchangeResult, GrantResult};
 use crate::flows::upgrade::{self, UpgradeResult};
 use crate::kiosk::Kiosk;
@@ -16,14 +18,21 @@ use crate::kiosk::Kiosk;
 /// points redeemable today, birthday flag.
 #[utoipa::path(get, path = "/api/cards/{card_number}", tag = "cards", params(("card_number" = String, Path)),
     responses((status = 200, body = CardView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(k): State<Kiosk>, Path(number): Path<String>) -> Result<Json<CardView>, ApiError> {
+pub async fn get(
+    State(k): State<Kiosk>,
+    Path(number): Path<String>,
+) -> Result<Json<CardView>, ApiError> {
     Ok(Json(lookup::lookup(&k, &number).await?))
 }
 
 /// Upgrade to the next tier (R-UPG): a new card replaces this one; the balance moves.
 #[utoipa::path(post, path = "/api/cards/{card_number}/upgrade", tag = "cards", params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 200, body = UpgradeResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn upgrade(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>) -> Result<Json<UpgradeResult>, ApiError> {
+pub async fn upgrade(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(number): Path<String>,
+) -> Result<Json<UpgradeResult>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     Ok(Json(upgrade::upgrade(&k, &action, &number).await?))
 }
@@ -32,16 +41,28 @@ pub async fn upgrade(State(k): State<Kiosk>, staff: Staff, Path(number): Path<St
 #[utoipa::path(post, path = "/api/cards/{card_number}/loss-report", tag = "cards", request_body = LossReportRequest,
     params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 200, body = LossReportResult), (status = 422, body = ErrorBody)))]
-pub async fn report_loss(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>, ApiJson(req): ApiJson<LossReportRequest>) -> Result<Json<LossReportResult>, ApiError> {
+pub async fn report_loss(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(number): Path<String>,
+    ApiJson(req): ApiJson<LossReportRequest>,
+) -> Result<Json<LossReportResult>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(replacement::report_loss(&k, &action, &number, req).await?))
+    Ok(Json(
+        replacement::report_loss(&k, &action, &number, req).await?,
+    ))
 }
 
 /// Replace a lost or damaged card (R-REP): fee, new number, balance moved, valid tomorrow.
 #[utoipa::path(post, path = "/api/cards/{card_number}/replacement", tag = "cards", request_body = ReplacementRequest,
     params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 200, body = ReplacementResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn replace(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>, ApiJson(req): ApiJson<ReplacementRequest>) -> Result<Json<ReplacementResult>, ApiError> {
+pub async fn replace(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(number): Path<String>,
+    ApiJson(req): ApiJson<ReplacementRequest>,
+) -> Result<Json<ReplacementResult>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     Ok(Json(replacement::replace(&k, &action, &number, req).await?))
 }
@@ -50,15 +71,26 @@ pub async fn replace(State(k): State<Kiosk>, staff: Staff, Path(number): Path<St
 #[utoipa::path(post, path = "/api/cards/{card_number}/reactivation", tag = "cards", request_body = ReactivationRequest,
     params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 200, body = CardView), (status = 422, body = ErrorBody)))]
-pub async fn reactivate(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>, ApiJson(req): ApiJson<ReactivationRequest>) -> Result<Json<CardView>, ApiError> {
+pub async fn reactivate(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(number): Path<String>,
+    ApiJson(req): ApiJson<ReactivationRequest>,
+) -> Result<Json<CardView>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(reactivation::reactivate(&k, &action, &number, req).await?))
+    Ok(Json(
+        reactivation::reactivate(&k, &action, &number, req).await?,
+    ))
 }
 
 /// Hand out today's parking tickets (R-SRV-1).
 #[utoipa::path(post, path = "/api/cards/{card_number}/parking", tag = "lounge", params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 200, body = GrantResult), (status = 422, body = ErrorBody)))]
-pub async fn parking(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>) -> Result<Json<GrantResult>, ApiError> {
+pub async fn parking(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(number): Path<String>,
+) -> Result<Json<GrantResult>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     Ok(Json(services::parking(&k, &action, &number).await?))
 }
@@ -66,7 +98,11 @@ pub async fn parking(State(k): State<Kiosk>, staff: Staff, Path(number): Path<St
 /// Give the yearly birthday gift (R-SRV-2).
 #[utoipa::path(post, path = "/api/cards/{card_number}/birthday-gift", tag = "lounge", params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 200, body = GrantResult), (status = 422, body = ErrorBody)))]
-pub async fn birthday_gift(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>) -> Result<Json<GrantResult>, ApiError> {
+pub async fn birthday_gift(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(number): Path<String>,
+) -> Result<Json<GrantResult>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     Ok(Json(services::birthday_gift(&k, &action, &number).await?))
 }
@@ -75,7 +111,14 @@ pub async fn birthday_gift(State(k): State<Kiosk>, staff: Staff, Path(number): P
 #[utoipa::path(post, path = "/api/cards/{card_number}/gift-exchanges", tag = "lounge", request_body = GiftExchangeRequest,
     params(("card_number" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 200, body = GiftExchangeResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn exchange_gift(State(k): State<Kiosk>, staff: Staff, Path(number): Path<String>, ApiJson(req): ApiJson<GiftExchangeRequest>) -> Result<Json<GiftExchangeResult>, ApiError> {
+pub async fn exchange_gift(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(number): Path<String>,
+    ApiJson(req): ApiJson<GiftExchangeRequest>,
+) -> Result<Json<GiftExchangeResult>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(services::exchange_gift(&k, &action, &number, req).await?))
+    Ok(Json(
+        services::exchange_gift(&k, &action, &number, req).await?,
+    ))
 }

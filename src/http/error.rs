@@ -27,8 +27,20 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, error: impl Into<String>, rule: Option<&str>, field: Option<&str>) -> ApiError {
-        ApiError { status, body: ErrorBody { error: error.into(), rule: rule.map(String::from), field: field.map(String::from) } }
+    pub fn new(
+        status: StatusCode,
+        error: impl Into<String>,
+        rule: Option<&str>,
+        field: Option<&str>,
+    ) -> ApiError {
+        ApiError {
+            status,
+            body: ErrorBody {
+                error: error.into(),
+                rule: rule.map(String::from),
+                field: field.map(String::from),
+            },
+        }
     }
 }
 
@@ -41,15 +53,43 @@ impl IntoResponse for ApiError {
 impl From<FlowError> for ApiError {
     fn from(e: FlowError) -> ApiError {
         match e {
-            FlowError::Rule(v) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, v.message, Some(v.rule), v.field.as_deref()),
-            FlowError::NotFound { what, field } => ApiError::new(StatusCode::NOT_FOUND, format!("{what} not found"), None, Some(field)),
-            FlowError::Conflict { message, rule, field } => ApiError::new(StatusCode::CONFLICT, message, rule, field),
-            FlowError::Invalid { message, field } => ApiError::new(StatusCode::BAD_REQUEST, message, None, Some(&field)),
-            FlowError::CardUnusable(u) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("card cannot be used: {}", u.explain()), Some(u.rule()), Some("card_number")),
-            FlowError::CardWrite(w) => ApiError::new(StatusCode::CONFLICT, w.to_string(), None, None),
+            FlowError::Rule(v) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                v.message,
+                Some(v.rule),
+                v.field.as_deref(),
+            ),
+            FlowError::NotFound { what, field } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("{what} not found"),
+                None,
+                Some(field),
+            ),
+            FlowError::Conflict {
+                message,
+                rule,
+                field,
+            } => ApiError::new(StatusCode::CONFLICT, message, rule, field),
+            FlowError::Invalid { message, field } => {
+                ApiError::new(StatusCode::BAD_REQUEST, message, None, Some(&field))
+            }
+            FlowError::CardUnusable(u) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("card cannot be used: {}", u.explain()),
+                Some(u.rule()),
+                Some("card_number"),
+            ),
+            FlowError::CardWrite(w) => {
+                ApiError::new(StatusCode::CONFLICT, w.to_string(), None, None)
+            }
             FlowError::Store(cause) => {
                 tracing::error!(%cause, "storage fault");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error: nothing was changed", None, None)
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error: nothing was changed",
+                    None,
+                    None,
+                )
             }
         }
     }

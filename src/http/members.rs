@@ -18,15 +18,25 @@ use crate::kiosk::Kiosk;
 /// Enrol a member and issue the first card (R-ENR).
 #[utoipa::path(post, path = "/api/members", tag = "members", request_body = EnrolmentRequest, params(("X-Staff-Id" = String, Header)),
     responses((status = 201, body = EnrolmentResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn enrol(State(k): State<Kiosk>, staff: Staff, ApiJson(req): ApiJson<EnrolmentRequest>) -> Result<(StatusCode, Json<EnrolmentResult>), ApiError> {
+pub async fn enrol(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    ApiJson(req): ApiJson<EnrolmentRequest>,
+) -> Result<(StatusCode, Json<EnrolmentResult>), ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok((StatusCode::CREATED, Json(enrolment::enrol(&k, &action, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(enrolment::enrol(&k, &action, req).await?),
+    ))
 }
 
 /// A member with their cards; ID number and phone masked.
 #[utoipa::path(get, path = "/api/members/{member_id}", tag = "members", params(("member_id" = String, Path)),
     responses((status = 200, body = MemberView), (status = 404, body = ErrorBody)))]
-pub async fn get(State(k): State<Kiosk>, Path(id): Path<String>) -> Result<Json<MemberView>, ApiError> {
+pub async fn get(
+    State(k): State<Kiosk>,
+    Path(id): Path<String>,
+) -> Result<Json<MemberView>, ApiError> {
     Ok(Json(members::member_view(&k, &id).await?))
 }
 
@@ -34,9 +44,16 @@ pub async fn get(State(k): State<Kiosk>, Path(id): Path<String>) -> Result<Json<
 #[utoipa::path(patch, path = "/api/members/{member_id}/contact", tag = "members", request_body = ContactUpdate,
     params(("member_id" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 200, body = MemberView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update_contact(State(k): State<Kiosk>, staff: Staff, Path(id): Path<String>, ApiJson(update): ApiJson<ContactUpdate>) -> Result<Json<MemberView>, ApiError> {
+pub async fn update_contact(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(id): Path<String>,
+    ApiJson(update): ApiJson<ContactUpdate>,
+) -> Result<Json<MemberView>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(members::update_contact(&k, &action, &id, update).await?))
+    Ok(Json(
+        members::update_contact(&k, &action, &id, update).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -47,6 +64,11 @@ pub struct DayQuery {
 
 /// Members to greet on their birthday (R-SRV-3).
 #[utoipa::path(get, path = "/api/birthdays", tag = "lounge", params(DayQuery), responses((status = 200, body = [Greeting])))]
-pub async fn birthdays(State(k): State<Kiosk>, Query(q): Query<DayQuery>) -> Result<Json<Vec<Greeting>>, ApiError> {
-    Ok(Json(services::greeting_list(&k, q.date.unwrap_or_else(|| k.today())).await?))
+pub async fn birthdays(
+    State(k): State<Kiosk>,
+    Query(q): Query<DayQuery>,
+) -> Result<Json<Vec<Greeting>>, ApiError> {
+    Ok(Json(
+        services::greeting_list(&k, q.date.unwrap_or_else(|| k.today())).await?,
+    ))
 }

@@ -26,34 +26,71 @@ const BODY_LIMIT: usize = 256 * 1024;
 pub fn router(kiosk: Kiosk) -> Router {
     let ui = ServeDir::new(&kiosk.config.ui_dir).append_index_html_on_directories(true);
     let api = Router::new()
-        .route("/api/openapi.json", get(|| async { Json(openapi::ApiDoc::openapi()) }))
+        .route(
+            "/api/openapi.json",
+            get(|| async { Json(openapi::ApiDoc::openapi()) }),
+        )
         .route("/api/health", get(back_office::health))
         .route("/api/quotes", post(sales::quote))
         .route("/api/sales", post(sales::commit))
         .route("/api/sales/{receipt_no}/refunds", post(sales::refund))
         .route("/api/cards/{card_number}", get(cards::get))
         .route("/api/cards/{card_number}/upgrade", post(cards::upgrade))
-        .route("/api/cards/{card_number}/loss-report", post(cards::report_loss))
+        .route(
+            "/api/cards/{card_number}/loss-report",
+            post(cards::report_loss),
+        )
         .route("/api/cards/{card_number}/replacement", post(cards::replace))
-        .route("/api/cards/{card_number}/reactivation", post(cards::reactivate))
+        .route(
+            "/api/cards/{card_number}/reactivation",
+            post(cards::reactivate),
+        )
         .route("/api/cards/{card_number}/parking", post(cards::parking))
-        .route("/api/cards/{card_number}/birthday-gift", post(cards::birthday_gift))
-        .route("/api/cards/{card_number}/gift-exchanges", post(cards::exchange_gift))
+        .route(
+            "/api/cards/{card_number}/birthday-gift",
+            post(cards::birthday_gift),
+        )
+        .route(
+            "/api/cards/{card_number}/gift-exchanges",
+            post(cards::exchange_gift),
+        )
         .route("/api/members", post(members::enrol))
         .route("/api/members/{member_id}", get(members::get))
-        .route("/api/members/{member_id}/contact", patch(members::update_contact))
+        .route(
+            "/api/members/{member_id}/contact",
+            patch(members::update_contact),
+        )
         .route("/api/birthdays", get(members::birthdays))
         .route("/api/review", post(back_office::run_review))
         .route("/api/policy", get(back_office::policy))
         .route("/api/gifts", get(back_office::gifts))
-        .route("/api/loss-reports/overdue", get(back_office::overdue_loss_reports))
-        .route("/api/{*rest}", axum::routing::any(|| async { error::ApiError::new(axum::http::StatusCode::NOT_FOUND, "no such endpoint", None, None) }))
+        .route(
+            "/api/loss-reports/overdue",
+            get(back_office::overdue_loss_reports),
+        )
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async {
+                error::ApiError::new(
+                    axum::http::StatusCode::NOT_FOUND,
+                    "no such endpoint",
+                    None,
+                    None,
+                )
+            }),
+        )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(kiosk);
     api.fallback_service(ui)
 }
 
 /// Serves until `shutdown` resolves.
-pub async fn serve(listener: TcpListener, kiosk: Kiosk, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(kiosk)).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: TcpListener,
+    kiosk: Kiosk,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(kiosk))
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -15,7 +15,10 @@ use crate::kiosk::Kiosk;
 /// Price a basket (no change is made).
 #[utoipa::path(post, path = "/api/quotes", tag = "checkout", request_body = QuoteRequest,
     responses((status = 200, body = Quote), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn quote(State(k): State<Kiosk>, ApiJson(req): ApiJson<QuoteRequest>) -> Result<Json<Quote>, ApiError> {
+pub async fn quote(
+    State(k): State<Kiosk>,
+    ApiJson(req): ApiJson<QuoteRequest>,
+) -> Result<Json<Quote>, ApiError> {
     Ok(Json(checkout::quote_basket(&k, req).await?))
 }
 
@@ -24,14 +27,29 @@ pub async fn quote(State(k): State<Kiosk>, ApiJson(req): ApiJson<QuoteRequest>) 
 #[utoipa::path(post, path = "/api/sales", tag = "checkout", request_body = SaleRequest,
     params(("X-Staff-Id" = String, Header, description = "cashier")),
     responses((status = 201, body = SaleReceipt), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn commit(State(k): State<Kiosk>, staff: Staff, ApiJson(req): ApiJson<SaleRequest>) -> Result<(StatusCode, Json<Value>), ApiError> {
-    Ok((StatusCode::CREATED, Json(checkout::commit_sale(&k, &staff.staff_id, req).await?)))
+pub async fn commit(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    ApiJson(req): ApiJson<SaleRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(checkout::commit_sale(&k, &staff.staff_id, req).await?),
+    ))
 }
 
 /// Refund lines of a sale (by receipt number). Idempotent on `refund_no`.
 #[utoipa::path(post, path = "/api/sales/{receipt_no}/refunds", tag = "checkout", request_body = RefundRequest,
     params(("receipt_no" = String, Path), ("X-Staff-Id" = String, Header)),
     responses((status = 201, body = RefundReceipt), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn refund(State(k): State<Kiosk>, staff: Staff, Path(receipt_no): Path<String>, ApiJson(req): ApiJson<RefundRequest>) -> Result<(StatusCode, Json<Value>), ApiError> {
-    Ok((StatusCode::CREATED, Json(refund::refund(&k, &staff.staff_id, &receipt_no, req).await?)))
+pub async fn refund(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    Path(receipt_no): Path<String>,
+    ApiJson(req): ApiJson<RefundRequest>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(refund::refund(&k, &staff.staff_id, &receipt_no, req).await?),
+    ))
 }

@@ -1,7 +1,11 @@
 //! Card rows: number, tier, state, term, generation and the replacement chain.
 
 use chrono::NaiveDate;
-use sqlx::SqliteConnection;
+use std::sync::LazyLock;
+
+use sqlx::{Row, SqliteConnection};
+
+use super::members::Member;
 
 use super::{day, parse_day, StoreError};
 use crate::action::Action;
@@ -79,6 +83,47 @@ fn from_row(r: CardRow) -> Result<Card, StoreError> {
         issued_store: r.12,
         issued_on: parse_day(&r.13, "cards.issued_on")?,
     })
+}
+
+/// The card and its holder in one round trip (the lookup and checkout hot path).
+pub async fn find_with_member(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<Option<(Card, Member)>, StoreError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let prefixed = |alias: &str, columns: &str| {
+            columns
+                .split(',')
+                .map(|c| format!("{alias}.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "SELECT {}, {} FROM cards c JOIN members m ON m.id = c.member_id WHERE c.number = ?1",
+            prefixed("c", COLUMNS),
+            prefixed("m", super::members::COLUMNS)
+        )
+    });
+    let Some(row) = sqlx::query(&SQL).bind(number).fetch_optional(conn).await? else {
+        return Ok(None);
+    };
+    let card = from_row((
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+        row.try_get(5)?,
+        row.try_get(6)?,
+        row.try_get(7)?,
+        row.try_get(8)?,
+        row.try_get(9)?,
+        row.try_get(10)?,
+        row.try_get(11)?,
+        row.try_get(12)?,
+        row.try_get(13)?,
+    ))?;
+    Ok(Some((card, super::members::from_row_at(&row, 14)?)))
 }
 
 pub async fn find(conn: &mut SqliteConnection, number: &str) -> Result<Option<Card>, StoreError> {

@@ -46,8 +46,8 @@ pub async fn balance(conn: &mut SqliteConnection, card_number: &str) -> Result<i
     .await?)
 }
 
-/// Books `planned` entries for the card, then checks the balance is still ≥ 0; the caller's
-/// transaction rolls back on error, so a refused batch leaves nothing behind.
+/// Books `planned` entries for the card; if any takes points away, checks the balance is
+/// still ≥ 0 (the caller's transaction rolls back on error, so nothing is left behind).
 pub async fn append(
     conn: &mut SqliteConnection,
     action: &Action,
@@ -86,7 +86,7 @@ pub async fn append(
         )
         .await?;
     }
-    if balance(conn, card_number).await? < 0 {
+    if planned.iter().any(|e| e.points < 0) && balance(conn, card_number).await? < 0 {
         return Err(StoreError::Corrupt(
             "points_ledger: balance would go below zero",
         ));

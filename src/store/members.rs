@@ -2,7 +2,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 use utoipa::ToSchema;
 
 use super::{day, parse_day, StoreError};
@@ -39,8 +40,25 @@ type MemberRow = (
     String,
 );
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, name, sex, birth_date, phone, id_kind, id_number, address, email, preferences, home_store";
+
+/// The member from `row`'s columns `at..at + 11` (in `COLUMNS` order), for joined queries.
+pub(super) fn from_row_at(row: &SqliteRow, at: usize) -> Result<Member, StoreError> {
+    from_row((
+        row.try_get(at)?,
+        row.try_get(at + 1)?,
+        row.try_get(at + 2)?,
+        row.try_get(at + 3)?,
+        row.try_get(at + 4)?,
+        row.try_get(at + 5)?,
+        row.try_get(at + 6)?,
+        row.try_get(at + 7)?,
+        row.try_get(at + 8)?,
+        row.try_get(at + 9)?,
+        row.try_get(at + 10)?,
+    ))
+}
 
 fn from_row(r: MemberRow) -> Result<Member, StoreError> {
     Ok(Member {

@@ -2,12 +2,12 @@
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::{day, fen, money, StoreError};
 use crate::action::Action;
-use crate::domain::basket::{Basket, BasketLine};
-use crate::domain::quote::Quote;
+use crate::domain::basket::Basket;
+use crate::domain::quote::{LineBenefit, Quote};
 use crate::domain::refund::SoldLine;
 
 /// A sale already on file under a receipt number: enough to answer a retry.
@@ -49,10 +49,12 @@ pub struct NewSale<'a> {
     pub cash_like: &'a [bool],
     pub policy_version: u32,
     pub request_hash: &'a str,
+    /// The answer given to the till, replayed on a retry.
+    pub response: &'a str,
 }
 
-/// Inserts the sale header, its lines and tenders; returns the sale id. The response is
-/// filled in afterwards with `set_response` (it quotes the id and ledger results).
+/// Inserts the sale header, its lines and its tenders (three statements whatever the
+/// basket size: this is the checkout's hot path); returns the sale id.
 pub async fn insert(
     conn: &mut SqliteConnection,
     action: &Action,
@@ -63,7 +65,7 @@ pub async fn insert(
         "INSERT INTO sales (store_id, receipt_no, till_id, staff_id, card_number, member_id, business_day, committed_at, tier,
             birthday, group_purchase, non_cash_tender, gross_fen, discount_fen, net_fen, redeem_points, redeem_fen, payable_fen,
             cash_fen, points_earned, policy_version, request_hash, response)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, '')
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
          RETURNING id",
     )
     .bind(&action.store_id)
@@ -88,68 +90,93 @@ pub async fn insert(
     .bind(q.points_earned)
     .bind(i64::from(s.policy_version))
     .bind(s.request_hash)
+    .bind(s.response)
     .fetch_one(&mut *conn)
     .await?;
-    for (line, priced) in s.basket.lines.iter().zip(&q.lines) {
-        insert_line(conn, id, line, priced).await?;
-    }
-    for (position, (tender, cash_like)) in s.basket.tenders.iter().zip(s.cash_like).enumerate() {
-        sqlx::query("INSERT INTO sale_tenders (sale_id, position, kind, amount_fen, cash_like) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(id)
-            .bind(position as i64)
-            .bind(&tender.kind)
-            .bind(fen(tender.amount, "tender amount")?)
-            .bind(*cash_like)
-            .execute(&mut *conn)
-            .await?;
+    insert_lines(conn, id, s).await?;
+    if !s.basket.tenders.is_empty() {
+        let mut tenders = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO sale_tenders (sale_id, position, kind, amount_fen, cash_like) ",
+        );
+        let mut rows = Vec::with_capacity(s.basket.tenders.len());
+        for (position, (tender, cash_like)) in s.basket.tenders.iter().zip(s.cash_like).enumerate()
+        {
+            rows.push((
+                position as i64,
+                tender.kind.as_str(),
+                fen(tender.amount, "tender amount")?,
+                *cash_like,
+            ));
+        }
+        tenders.push_values(rows, |mut b, (position, kind, amount, cash_like)| {
+            b.push_bind(id)
+                .push_bind(position)
+                .push_bind(kind)
+                .push_bind(amount)
+                .push_bind(cash_like);
+        });
+        tenders.build().execute(&mut *conn).await?;
     }
     Ok(id)
 }
 
-async fn insert_line(
+async fn insert_lines(
     conn: &mut SqliteConnection,
     sale_id: i64,
-    line: &BasketLine,
-    p: &crate::domain::quote::QuotedLine,
+    s: &NewSale<'_>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    let mut rows = Vec::with_capacity(s.quote.lines.len());
+    for (line, p) in s.basket.lines.iter().zip(&s.quote.lines) {
+        rows.push((
+            p,
+            line,
+            fen(line.unit_price, "unit_price")?,
+            line.original_unit_price
+                .map(|p| fen(p, "original_unit_price"))
+                .transpose()?,
+            [
+                fen(p.gross, "gross")?,
+                fen(p.discount, "discount")?,
+                fen(p.net, "net")?,
+                fen(p.redemption_share, "redemption_share")?,
+                fen(p.paid, "paid")?,
+            ],
+        ));
+    }
+    let mut insert = QueryBuilder::<Sqlite>::new(
         "INSERT INTO sale_lines (sale_id, line_index, sku, class, quantity, unit_price_fen, original_unit_price_fen, other_promotion, rate, benefit,
-            gross_fen, discount_fen, net_fen, redemption_fen, redemption_points, paid_fen, points_earned)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    )
-    .bind(sale_id)
-    .bind(p.index as i64)
-    .bind(&line.sku)
-    .bind(line.class.as_str())
-    .bind(i64::from(line.quantity))
-    .bind(fen(line.unit_price, "unit_price")?)
-    .bind(line.original_unit_price.map(|p| fen(p, "original_unit_price")).transpose()?)
-    .bind(line.other_promotion)
-    .bind(p.rate.to_string())
-    .bind(serde_json::to_value(p.benefit).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
-    .bind(fen(p.gross, "gross")?)
-    .bind(fen(p.discount, "discount")?)
-    .bind(fen(p.net, "net")?)
-    .bind(fen(p.redemption_share, "redemption_share")?)
-    .bind(p.redemption_points)
-    .bind(fen(p.paid, "paid")?)
-    .bind(p.points_earned)
-    .execute(conn)
-    .await?;
+            gross_fen, discount_fen, net_fen, redemption_fen, paid_fen, redemption_points, points_earned) ",
+    );
+    insert.push_values(rows, |mut b, (p, line, unit, original, amounts)| {
+        b.push_bind(sale_id)
+            .push_bind(p.index as i64)
+            .push_bind(line.sku.as_str())
+            .push_bind(line.class.as_str())
+            .push_bind(i64::from(line.quantity))
+            .push_bind(unit)
+            .push_bind(original)
+            .push_bind(line.other_promotion)
+            .push_bind(p.rate.to_string())
+            .push_bind(benefit_name(p.benefit));
+        for a in amounts {
+            b.push_bind(a);
+        }
+        b.push_bind(p.redemption_points).push_bind(p.points_earned);
+    });
+    insert.build().execute(conn).await?;
     Ok(())
 }
 
-pub async fn set_response(
-    conn: &mut SqliteConnection,
-    sale_id: i64,
-    response: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE sales SET response = ?2 WHERE id = ?1")
-        .bind(sale_id)
-        .bind(response)
-        .execute(conn)
-        .await?;
-    Ok(())
+fn benefit_name(b: LineBenefit) -> &'static str {
+    match b {
+        LineBenefit::Tier => "tier",
+        LineBenefit::Birthday => "birthday",
+        LineBenefit::BirthdaySale => "birthday_sale",
+        LineBenefit::None => "none",
+        LineBenefit::GroupPurchase => "group_purchase",
+        LineBenefit::OtherPromotion => "other_promotion",
+        LineBenefit::NonCashTender => "non_cash_tender",
+    }
 }
 
 /// The header facts a refund needs.

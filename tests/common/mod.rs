@@ -37,17 +37,32 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_on(today: NaiveDate) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = Config { database: dir.path().join("kiosk.db"), ..Config::default() };
+    let config = Config {
+        database: dir.path().join("kiosk.db"),
+        ..Config::default()
+    };
     let clock = Arc::new(FixedClock::new(store_time(today)));
     let writer = Arc::new(MemoryCardWriter::new());
-    let kiosk = Kiosk::start(config, clock.clone(), writer.clone()).await.expect("kiosk starts");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let kiosk = Kiosk::start(config, clock.clone(), writer.clone())
+        .await
+        .expect("kiosk starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(member_kiosk::http::serve(listener, kiosk.clone(), async {
         let _ = stopped.await;
     }));
-    TestApp { addr, client: reqwest::Client::new(), kiosk, clock, writer, dir, stop: Some(stop) }
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        kiosk,
+        clock,
+        writer,
+        dir,
+        stop: Some(stop),
+    }
 }
 
 impl Drop for TestApp {
@@ -68,7 +83,12 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.client.get(self.url(path)).send().await.expect("request");
+        let r = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -110,13 +130,21 @@ impl TestApp {
     /// `n` makes the applicant (and receipt) unique within a test.
     pub async fn enrol(&self, n: u32, spend: &str, birth_date: NaiveDate) -> Value {
         let receipt = self.guest_cash_sale(&format!("Q-{n}"), spend).await;
-        let (status, body) = self.post("/api/members", json!({ "applicant": applicant(n, birth_date), "receipts": [receipt] })).await;
+        let (status, body) = self
+            .post(
+                "/api/members",
+                json!({ "applicant": applicant(n, birth_date), "receipts": [receipt] }),
+            )
+            .await;
         assert_eq!(status, 201, "enrol: {body}");
         body
     }
 
     pub fn card_number(enrolment: &Value) -> String {
-        enrolment["card"]["card_number"].as_str().expect("card number").to_owned()
+        enrolment["card"]["card_number"]
+            .as_str()
+            .expect("card number")
+            .to_owned()
     }
 }
 
@@ -133,4 +161,135 @@ pub fn applicant(n: u32, birth: NaiveDate) -> Value {
         "phone": format!("139{:08}", n),
         "id_document": { "kind": "prc_resident", "number": prc_id(birth, n) },
     })
+}
+
+// ---- helpers for the HTTP suites (api_checkout, api_refunds, api_cards, api_lounge) -------
+
+/// A `regular` basket line.
+pub fn regular(sku: &str, unit_price: &str, quantity: u32) -> Value {
+    json!({ "sku": sku, "class": "regular", "unit_price": unit_price, "quantity": quantity })
+}
+
+/// One cash tender.
+pub fn cash(amount: &str) -> Value {
+    json!([{ "kind": "cash", "amount": amount }])
+}
+
+/// Asserts an error answer: status, rule and field (`None` = must be null).
+#[track_caller]
+pub fn assert_refused(answer: &(u16, Value), status: u16, rule: Option<&str>, field: Option<&str>) {
+    let (got, body) = answer;
+    assert_eq!(*got, status, "status of {body}");
+    assert_eq!(body["rule"].as_str(), rule, "rule of {body}");
+    assert_eq!(body["field"].as_str(), field, "field of {body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "error message in {body}"
+    );
+}
+
+impl TestApp {
+    /// POST `body` as raw bytes with Content-Type JSON; `staff` = None sends no X-Staff-Id.
+    pub async fn post_raw(&self, path: &str, body: &str, staff: Option<&str>) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        if let Some(staff) = staff {
+            request = request.header("x-staff-id", staff);
+        }
+        let r = request.send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A sale with `card` (None = guest); the answer as is.
+    pub async fn sale(
+        &self,
+        receipt_no: &str,
+        card: Option<&str>,
+        lines: Value,
+        tenders: Value,
+        redeem_points: i64,
+    ) -> (u16, Value) {
+        self.post(
+            "/api/sales",
+            json!({ "receipt_no": receipt_no, "till_id": "T01", "card_number": card,
+                    "lines": lines, "tenders": tenders, "redeem_points": redeem_points }),
+        )
+        .await
+    }
+
+    /// A one-line regular cash sale on `card` paying exactly what the server quotes; asserts 201.
+    pub async fn card_sale(
+        &self,
+        receipt_no: &str,
+        card: &str,
+        gross: &str,
+        payable: &str,
+    ) -> Value {
+        let (status, body) = self
+            .sale(
+                receipt_no,
+                Some(card),
+                json!([regular("GOODS", gross, 1)]),
+                cash(payable),
+                0,
+            )
+            .await;
+        assert_eq!(status, 201, "card sale: {body}");
+        assert_eq!(body["quote"]["payable"], payable, "{body}");
+        body
+    }
+
+    /// GET a card; asserts 200.
+    pub async fn lookup(&self, card: &str) -> Value {
+        let (status, body) = self.get(&format!("/api/cards/{card}")).await;
+        assert_eq!(status, 200, "lookup: {body}");
+        body
+    }
+
+    /// Rows in `table` (read through the kiosk's own read pool).
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.kiosk.db.reader)
+            .await
+            .expect("count")
+    }
+
+    /// The sum of a card's ledger entries (R-PTS-7).
+    pub async fn ledger_sum(&self, card: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE card_number = ?1",
+        )
+        .bind(card)
+        .fetch_one(&self.kiosk.db.reader)
+        .await
+        .expect("ledger sum")
+    }
+
+    /// The lowest running balance of a card's ledger, in booking order (R-PTS-7: never < 0).
+    pub async fn lowest_running_balance(&self, card: &str) -> i64 {
+        let points: Vec<i64> = sqlx::query_scalar(
+            "SELECT points FROM points_ledger WHERE card_number = ?1 ORDER BY seq",
+        )
+        .bind(card)
+        .fetch_all(&self.kiosk.db.reader)
+        .await
+        .expect("ledger");
+        points
+            .iter()
+            .scan(0i64, |b, p| {
+                *b += p;
+                Some(*b)
+            })
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Enrols and returns the card number.
+    pub async fn enrol_card(&self, n: u32, spend: &str, birth_date: NaiveDate) -> String {
+        TestApp::card_number(&self.enrol(n, spend, birth_date).await)
+    }
 }

@@ -1,0 +1,537 @@
+//! Lounge and back office over HTTP: parking and birthday gifts (R-SRV-1/2), the greeting
+//! list (R-SRV-3), gift exchange for points (R-PTS-6), the annual review (R-EXP-1/3/4),
+//! reactivation (R-EXP-2) and the OpenAPI document.
+
+mod common;
+
+use common::*;
+use member_kiosk::domain::gift_exchange::Gift;
+use serde_json::{json, Value};
+
+fn ordinary_birth() -> chrono::NaiveDate {
+    day(1980, 5, 1)
+}
+
+async fn stock_gift(app: &TestApp, code: &str, points_price: i64, stock: i64) {
+    let gift = Gift {
+        code: code.into(),
+        name: format!("Gift {code}"),
+        points_price,
+        stock,
+        available_from: day(2026, 1, 1),
+        available_until: day(2026, 12, 31),
+    };
+    let mut conn = app.kiosk.db.writer.acquire().await.expect("writer");
+    member_kiosk::store::gifts::upsert(&mut conn, &gift)
+        .await
+        .expect("upsert gift");
+}
+
+async fn gift_stock(app: &TestApp, code: &str) -> Value {
+    let (status, gifts) = app.get("/api/gifts").await;
+    assert_eq!(status, 200);
+    gifts
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|g| g["code"] == code)
+        .map(|g| g["stock"].clone())
+        .unwrap_or(Value::Null)
+}
+
+async fn exchange(app: &TestApp, card: &str, gift: &str, quantity: u32) -> (u16, Value) {
+    app.post(
+        &format!("/api/cards/{card}/gift-exchanges"),
+        json!({ "gift_code": gift, "quantity": quantity }),
+    )
+    .await
+}
+
+async fn review(app: &TestApp, date: &str) -> Value {
+    let (status, summary) = app.post("/api/review", json!({ "date": date })).await;
+    assert_eq!(status, 200, "review: {summary}");
+    summary
+}
+
+fn counts(summary: &Value) -> (i64, i64, i64) {
+    let n = |k: &str| summary[k].as_i64().expect("count");
+    (n("renewed"), n("downgraded"), n("inactivated"))
+}
+
+// ---- parking, birthday gift, greetings ----------------------------------------------------
+
+#[tokio::test]
+async fn r_srv_1_gold_gets_2_parking_tickets_once_a_day() {
+    let app = spawn_app().await;
+    let gold = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    let (status, grant) = app
+        .post(&format!("/api/cards/{gold}/parking"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{grant}");
+    assert_eq!(
+        (&grant["kind"], &grant["quantity"], &grant["tier"]),
+        (&json!("parking"), &json!(2), &json!("gold"))
+    );
+    assert_eq!(grant["business_day"], "2026-03-10");
+    let answer = app
+        .post(&format!("/api/cards/{gold}/parking"), json!({}))
+        .await;
+    assert_refused(&answer, 422, Some("R-SRV-1"), None);
+    app.set_day(day(2026, 3, 11));
+    let (status, grant) = app
+        .post(&format!("/api/cards/{gold}/parking"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{grant}");
+    assert_eq!(grant["quantity"], 2);
+
+    let platinum = app.enrol_card(2, "10000.00", ordinary_birth()).await;
+    let (_, grant) = app
+        .post(&format!("/api/cards/{platinum}/parking"), json!({}))
+        .await;
+    assert_eq!(grant["quantity"], 3);
+}
+
+#[tokio::test]
+async fn r_srv_1_vip_gets_no_parking_tickets() {
+    let app = spawn_app().await;
+    let vip = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    let answer = app
+        .post(&format!("/api/cards/{vip}/parking"), json!({}))
+        .await;
+    assert_refused(&answer, 422, Some("R-SRV-1"), None);
+    assert_eq!(app.count("service_grants").await, 0);
+}
+
+#[tokio::test]
+async fn r_srv_1_blocked_card_gets_no_parking() {
+    let app = spawn_app().await;
+    let gold = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/cards/{gold}/loss-report"),
+            json!({ "channel": "phone" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let answer = app
+        .post(&format!("/api/cards/{gold}/parking"), json!({}))
+        .await;
+    assert_refused(&answer, 422, Some("R-REP-2"), Some("card_number"));
+}
+
+#[tokio::test]
+async fn r_srv_2_birthday_gift_from_the_birthday_once_a_year() {
+    let app = spawn_app().await;
+    let gold = app.enrol_card(1, "6000.00", day(1980, 3, 15)).await;
+    let answer = app
+        .post(&format!("/api/cards/{gold}/birthday-gift"), json!({}))
+        .await;
+    assert_refused(&answer, 422, Some("R-SRV-2"), None);
+
+    app.set_day(day(2026, 3, 15));
+    let (status, grant) = app
+        .post(&format!("/api/cards/{gold}/birthday-gift"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{grant}");
+    assert_eq!(
+        (&grant["kind"], &grant["quantity"]),
+        (&json!("birthday_gift"), &json!(1))
+    );
+    let answer = app
+        .post(&format!("/api/cards/{gold}/birthday-gift"), json!({}))
+        .await;
+    assert_refused(&answer, 422, Some("R-SRV-2"), None);
+    app.set_day(day(2026, 3, 20));
+    let answer = app
+        .post(&format!("/api/cards/{gold}/birthday-gift"), json!({}))
+        .await;
+    assert_refused(&answer, 422, Some("R-SRV-2"), None);
+    let given: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM service_grants WHERE kind = 'birthday_gift'")
+            .fetch_one(&app.kiosk.db.reader)
+            .await
+            .expect("count");
+    assert_eq!(given, 1);
+}
+
+#[tokio::test]
+async fn r_srv_2_vip_gets_no_birthday_gift() {
+    let app = spawn_app_on(day(2026, 3, 15)).await;
+    let vip = app.enrol_card(1, "300.00", day(1980, 3, 15)).await;
+    let answer = app
+        .post(&format!("/api/cards/{vip}/birthday-gift"), json!({}))
+        .await;
+    assert_refused(&answer, 422, Some("R-SRV-2"), None);
+}
+
+#[tokio::test]
+async fn r_srv_3_greeting_list_holds_the_members_born_on_the_day() {
+    let app = spawn_app().await;
+    let birthday = app.enrol(1, "300.00", day(1980, 3, 15)).await;
+    app.enrol(2, "6000.00", ordinary_birth()).await;
+    let leap = app.enrol(3, "300.00", day(2000, 2, 29)).await;
+
+    let (status, list) = app.get("/api/birthdays?date=2026-03-15").await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        list,
+        json!([{ "member_id": birthday["member_id"], "name": "会员1", "card_number": birthday["card"]["card_number"], "tier": "vip" }])
+    );
+    let (_, today) = app.get("/api/birthdays").await;
+    assert_eq!(today, json!([]), "nobody's birthday on 2026-03-10");
+    // 29 Feb birthdays are greeted on 28 Feb in a common year.
+    let (_, list) = app.get("/api/birthdays?date=2027-02-28").await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    assert_eq!(list[0]["member_id"], leap["member_id"]);
+}
+
+// ---- gift exchange ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn r_pts_6_gift_exchange_deducts_points_and_stock() {
+    let app = spawn_app().await;
+    let card = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    app.card_sale("S-1", &card, "1000.00", "900.00").await;
+    app.set_day(day(2026, 3, 11));
+    stock_gift(&app, "MUG", 50, 3).await;
+    stock_gift(&app, "BAG", 100, 5).await;
+
+    let (status, done) = exchange(&app, &card, "MUG", 2).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        (&done["gift_code"], &done["points"], &done["balance"]),
+        (&json!("MUG"), &json!(100), &json!(80))
+    );
+    assert_eq!(
+        (&done["kind"], &done["quantity"]),
+        (&json!("gift_exchange"), &json!(2))
+    );
+    assert_eq!(gift_stock(&app, "MUG").await, 1);
+    assert_eq!(app.lookup(&card).await["balance"], 80);
+
+    // Below 100 the balance can't pay for goods but still buys a gift.
+    let answer = app
+        .sale(
+            "S-2",
+            Some(&card),
+            json!([regular("COAT", "100.00", 1)]),
+            cash("80.00"),
+            100,
+        )
+        .await;
+    assert_refused(&answer, 422, Some("R-PTS-4"), Some("redeem_points"));
+    let (status, done) = exchange(&app, &card, "MUG", 1).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["balance"], 30);
+    assert_eq!(gift_stock(&app, "MUG").await, 0);
+
+    let answer = exchange(&app, &card, "BAG", 1).await;
+    assert_refused(&answer, 422, Some("R-PTS-6"), None);
+    let answer = exchange(&app, &card, "MUG", 1).await;
+    assert_refused(&answer, 422, Some("R-PTS-6"), Some("quantity"));
+    let answer = exchange(&app, &card, "NOPE", 1).await;
+    assert_refused(&answer, 404, None, Some("gift_code"));
+    assert_eq!(gift_stock(&app, "BAG").await, 5);
+    assert_eq!(app.lookup(&card).await["balance"], 30);
+    assert_eq!(app.ledger_sum(&card).await, 30);
+}
+
+#[tokio::test]
+async fn r_pts_6_gift_outside_its_campaign_window_is_refused() {
+    let app = spawn_app().await;
+    let card = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    app.card_sale("S-1", &card, "1000.00", "900.00").await;
+    app.set_day(day(2027, 1, 2));
+    stock_gift(&app, "MUG", 50, 3).await;
+    let answer = exchange(&app, &card, "MUG", 1).await;
+    assert_refused(&answer, 422, Some("R-PTS-6"), None);
+    assert_eq!(gift_stock(&app, "MUG").await, 3);
+    assert_eq!(app.lookup(&card).await["balance"], 180);
+}
+
+// ---- annual review and reactivation -------------------------------------------------------
+
+#[tokio::test]
+async fn r_exp_1_vip_without_a_purchase_in_its_year_becomes_inactive() {
+    let app = spawn_app().await;
+    let idle = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    let shopper = app.enrol_card(2, "300.00", ordinary_birth()).await;
+    app.card_sale("S-1", &shopper, "100.00", "95.00").await;
+
+    app.set_day(day(2027, 3, 10));
+    let summary = review(&app, "2027-03-10").await;
+    assert_eq!(summary["business_day"], "2027-03-10");
+    assert_eq!(counts(&summary), (1, 0, 1));
+    assert_eq!(
+        summary["cards"],
+        json!([
+            { "card_number": idle, "outcome": { "action": "inactivate", "lapsed_on": "2027-03-10" } },
+            { "card_number": shopper, "outcome": { "action": "renew", "tier": "vip", "valid_from": "2027-03-10", "expiry": "2028-03-09" } },
+        ])
+    );
+    let view = app.lookup(&idle).await;
+    assert_eq!(view["state"], "inactive");
+    assert_eq!(view["usable"], false);
+    assert_eq!(
+        view["unusable"],
+        json!({ "reason": "inactive", "rule": "R-EXP-1", "message": "card inactive: no purchase for a year" })
+    );
+    let answer = app
+        .sale(
+            "S-2",
+            Some(&idle),
+            json!([regular("COAT", "100.00", 1)]),
+            cash("95.00"),
+            0,
+        )
+        .await;
+    assert_refused(&answer, 422, Some("R-EXP-1"), Some("card_number"));
+    let view = app.lookup(&shopper).await;
+    assert_eq!(
+        (&view["state"], &view["usable"], &view["expiry"]),
+        (&json!("active"), &json!(true), &json!("2028-03-09"))
+    );
+}
+
+#[tokio::test]
+async fn r_exp_4_running_the_review_twice_changes_nothing() {
+    let app = spawn_app().await;
+    let idle = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    let gold = app.enrol_card(2, "6000.00", ordinary_birth()).await;
+    app.set_day(day(2027, 3, 10));
+    let first = review(&app, "2027-03-10").await;
+    assert_eq!(counts(&first), (0, 1, 1));
+    let events = app.count("card_events").await;
+    let outbox = app.count("outbox").await;
+    let views = (app.lookup(&idle).await, app.lookup(&gold).await);
+
+    let second = review(&app, "2027-03-10").await;
+    assert_eq!(counts(&second), (0, 0, 0));
+    assert_eq!(second["cards"], json!([]));
+    assert_eq!(app.count("card_events").await, events);
+    assert_eq!(app.count("outbox").await, outbox);
+    assert_eq!((app.lookup(&idle).await, app.lookup(&gold).await), views);
+    // Nor does the next day's run touch the cards reviewed today.
+    app.set_day(day(2027, 3, 11));
+    assert_eq!(counts(&review(&app, "2027-03-11").await), (0, 0, 0));
+}
+
+#[tokio::test]
+async fn r_exp_3_gold_below_10000_in_its_year_is_downgraded_to_vip() {
+    let app = spawn_app().await;
+    let short = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    let enough = app.enrol_card(2, "6000.00", ordinary_birth()).await;
+    // Gold ×0.90: ¥11,111.10 → 9,999.99 paid; ¥11,111.11 → 10,000.00.
+    app.card_sale("S-1", &short, "11111.10", "9999.99").await;
+    app.card_sale("S-2", &enough, "11111.11", "10000.00").await;
+    let points_before = app.lookup(&short).await["balance"].clone();
+    assert_eq!(points_before, 1998);
+
+    app.set_day(day(2027, 3, 10));
+    let summary = review(&app, "2027-03-10").await;
+    assert_eq!(counts(&summary), (1, 1, 0));
+    assert_eq!(
+        summary["cards"][0]["outcome"],
+        json!({ "action": "downgrade", "from": "gold", "to": "vip", "valid_from": "2027-03-10", "expiry": "2028-03-09" })
+    );
+    assert_eq!(summary["cards"][1]["outcome"]["action"], "renew");
+
+    let view = app.lookup(&short).await;
+    assert_eq!(
+        (&view["tier"], &view["state"], &view["usable"]),
+        (&json!("vip"), &json!("active"), &json!(true))
+    );
+    assert_eq!(view["balance"], points_before, "points are kept");
+    // Now priced as VIP.
+    app.card_sale("S-3", &short, "100.00", "95.00").await;
+    assert_eq!(app.lookup(&enough).await["tier"], "gold");
+}
+
+#[tokio::test]
+async fn review_refuses_a_future_day() {
+    let app = spawn_app().await;
+    let answer = app
+        .post("/api/review", json!({ "date": "2026-03-11" }))
+        .await;
+    assert_refused(&answer, 400, None, Some("date"));
+    assert_eq!(app.count("review_runs").await, 0);
+}
+
+/// An inactive VIP card, lapsed on 2027-03-10.
+async fn lapsed_vip(app: &TestApp) -> String {
+    let card = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    app.set_day(day(2027, 3, 10));
+    assert_eq!(counts(&review(app, "2027-03-10").await), (0, 0, 1));
+    card
+}
+
+#[tokio::test]
+async fn r_exp_2_reactivation_within_a_month_with_200_cash_today() {
+    let app = spawn_app().await;
+    let card = lapsed_vip(&app).await;
+    app.set_day(day(2027, 3, 20));
+    app.guest_cash_sale("R-199", "199.00").await;
+    let answer = app
+        .post(
+            &format!("/api/cards/{card}/reactivation"),
+            json!({ "receipts": ["R-199"] }),
+        )
+        .await;
+    assert_refused(&answer, 422, Some("R-EXP-2"), Some("receipts"));
+    assert_eq!(app.lookup(&card).await["state"], "inactive");
+    assert_eq!(
+        app.count("qualifying_receipts").await,
+        1,
+        "only the enrolment receipt is used"
+    );
+
+    app.guest_cash_sale("R-200", "200.00").await;
+    let (status, view) = app
+        .post(
+            &format!("/api/cards/{card}/reactivation"),
+            json!({ "receipts": ["R-200"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(
+        (&view["state"], &view["usable"]),
+        (&json!("active"), &json!(true))
+    );
+    assert_eq!(
+        (&view["valid_from"], &view["expiry"]),
+        (&json!("2027-03-20"), &json!("2028-03-19"))
+    );
+    assert_eq!(view["unusable"], Value::Null);
+    app.card_sale("S-1", &card, "100.00", "95.00").await;
+    let answer = app
+        .post(
+            &format!("/api/cards/{card}/reactivation"),
+            json!({ "receipts": ["R-199"] }),
+        )
+        .await;
+    assert_refused(&answer, 422, Some("R-EXP-2"), None);
+}
+
+#[tokio::test]
+async fn r_exp_2_reactivation_refused_after_the_month_and_with_old_receipts() {
+    let app = spawn_app().await;
+    let card = lapsed_vip(&app).await;
+    app.guest_cash_sale("R-OLD", "500.00").await;
+    app.set_day(day(2027, 3, 11));
+    let answer = app
+        .post(
+            &format!("/api/cards/{card}/reactivation"),
+            json!({ "receipts": ["R-OLD"] }),
+        )
+        .await;
+    assert_refused(&answer, 422, Some("R-EXP-2"), Some("receipts"));
+
+    // Lapsed 2027-03-10: the month ends on 2027-04-10.
+    app.set_day(day(2027, 4, 11));
+    app.guest_cash_sale("R-LATE", "500.00").await;
+    let answer = app
+        .post(
+            &format!("/api/cards/{card}/reactivation"),
+            json!({ "receipts": ["R-LATE"] }),
+        )
+        .await;
+    assert_refused(&answer, 422, Some("R-EXP-2"), None);
+    assert_eq!(app.lookup(&card).await["state"], "inactive");
+}
+
+#[tokio::test]
+async fn r_exp_2_reactivation_on_the_last_day_of_the_month() {
+    let app = spawn_app().await;
+    let card = lapsed_vip(&app).await;
+    app.set_day(day(2027, 4, 10));
+    app.guest_cash_sale("R-LAST", "200.00").await;
+    let (status, view) = app
+        .post(
+            &format!("/api/cards/{card}/reactivation"),
+            json!({ "receipts": ["R-LAST"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["state"], "active");
+}
+
+// ---- the API document ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn openapi_document_lists_the_endpoints() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().await.expect("body");
+    let doc: Value = serde_json::from_str(&text).expect("valid JSON");
+    assert!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+        "{}",
+        doc["openapi"]
+    );
+    assert!(doc["paths"]["/api/sales"]["post"].is_object());
+    assert!(doc["paths"]["/api/cards/{card_number}"]["get"].is_object());
+    assert!(doc["paths"]["/api/sales/{receipt_no}/refunds"]["post"].is_object());
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[tokio::test]
+async fn r_exp_3_spend_before_a_mid_year_replacement_counts_for_the_card_year() {
+    let app = spawn_app().await;
+    let old = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    app.card_sale("S-1", &old, "11200.00", "10080.00").await;
+    app.set_day(day(2026, 6, 1));
+    let (status, replaced) = app
+        .post(
+            &format!("/api/cards/{old}/replacement"),
+            json!({ "reason": "damaged" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{replaced}");
+    let new = replaced["new_card"]["card_number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    assert_eq!(
+        replaced["new_card"]["expiry"], "2027-03-09",
+        "same card year"
+    );
+
+    app.set_day(day(2027, 3, 10));
+    let summary = review(&app, "2027-03-10").await;
+    assert_eq!(counts(&summary), (1, 0, 0), "{summary}");
+    let view = app.lookup(&new).await;
+    assert_eq!(
+        (&view["tier"], &view["expiry"]),
+        (&json!("gold"), &json!("2028-03-09"))
+    );
+}
+
+#[tokio::test]
+async fn r_exp_1_vip_purchase_before_a_mid_year_replacement_keeps_the_card_active() {
+    let app = spawn_app().await;
+    let old = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    app.card_sale("S-1", &old, "100.00", "95.00").await;
+    app.set_day(day(2026, 6, 1));
+    let (status, replaced) = app
+        .post(
+            &format!("/api/cards/{old}/replacement"),
+            json!({ "reason": "damaged" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{replaced}");
+    let new = replaced["new_card"]["card_number"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+
+    app.set_day(day(2027, 3, 10));
+    let summary = review(&app, "2027-03-10").await;
+    assert_eq!(counts(&summary), (1, 0, 0), "{summary}");
+    assert_eq!(app.lookup(&new).await["state"], "active");
+}
