@@ -57,7 +57,7 @@ async fn r_enr_1_applicant_under_18_is_refused() {
     app.guest_cash_sale("Q-1", "300.00").await;
     // Turns 18 tomorrow.
     let answer = enrol_with(&app, applicant(1, day(2008, 3, 11)), &["Q-1"]).await;
-    assert_refused(&answer, 422, Some("R-ENR-1"), Some("birth_date"));
+    assert_refused(&answer, 422, Some("R-ENR-1"), Some("applicant.birth_date"));
     assert_eq!(app.count("members").await, 0);
     assert_eq!(app.count("cards").await, 0);
     // 18 today: accepted, with the receipt the refusal did not consume.
@@ -76,7 +76,12 @@ async fn r_enr_2_bad_id_checksum_is_refused_on_the_number() {
     let mut person = applicant(1, ordinary_birth());
     person["id_document"]["number"] = json!(bad);
     let answer = enrol_with(&app, person.clone(), &["Q-1"]).await;
-    assert_refused(&answer, 422, Some("R-ENR-2"), Some("id_document.number"));
+    assert_refused(
+        &answer,
+        422,
+        Some("R-ENR-2"),
+        Some("applicant.id_document.number"),
+    );
     assert!(
         !answer.1.to_string().contains(&bad),
         "the refusal must not echo the ID number: {}",
@@ -85,7 +90,7 @@ async fn r_enr_2_bad_id_checksum_is_refused_on_the_number() {
     // A valid number whose embedded birth date differs from the one entered.
     person["id_document"]["number"] = json!(prc_id(day(1980, 5, 2), 1));
     let answer = enrol_with(&app, person, &["Q-1"]).await;
-    assert_refused(&answer, 422, Some("R-ENR-2"), Some("birth_date"));
+    assert_refused(&answer, 422, Some("R-ENR-2"), Some("applicant.birth_date"));
     assert_eq!(app.count("members").await, 0);
 }
 
@@ -657,4 +662,37 @@ async fn r_svc_1_member_record_never_shows_the_full_id_number_or_phone() {
         !enrolled_text.contains(&id_number) && !enrolled_text.contains("13900000007"),
         "{enrolled_text}"
     );
+}
+
+#[tokio::test]
+async fn r_pts_5_points_earned_today_stay_unredeemable_after_a_same_day_upgrade() {
+    let app = spawn_app().await;
+    let old = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    // VIP ×0.95: ¥10,540 → ¥10,013 paid → 1,001 points, all earned today.
+    app.card_sale("S-1", &old, "10540.00", "10013.00").await;
+    let (status, up) = app
+        .post(&format!("/api/cards/{old}/upgrade"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{up}");
+    let new = up["new_card"]["card_number"]
+        .as_str()
+        .expect("new number")
+        .to_owned();
+    let card = app.lookup(&new).await;
+    assert_eq!(
+        (card["balance"].as_i64(), card["redeemable_today"].as_i64()),
+        (Some(1001), Some(0))
+    );
+    let answer = app
+        .sale(
+            "S-2",
+            Some(&new),
+            json!([regular("COAT", "1000.00", 1)]),
+            cash("800.00"),
+            1000,
+        )
+        .await;
+    assert_refused(&answer, 422, Some("R-PTS-4"), Some("redeem_points"));
+    app.set_day(day(2026, 3, 11));
+    assert_eq!(app.lookup(&new).await["redeemable_today"], 1001);
 }

@@ -706,3 +706,33 @@ async fn r_pts_7_concurrent_redemptions_never_overdraw_the_card() {
     assert_eq!(app.ledger_sum(&card).await, 144);
     assert!(app.lowest_running_balance(&card).await >= 0);
 }
+
+#[tokio::test]
+async fn a_retry_writing_amounts_differently_is_the_same_sale() {
+    let app = spawn_app().await;
+    let body = |price: &str, paid: &str| {
+        json!({ "receipt_no": "T01-77", "till_id": "T01",
+                "lines": [{ "sku": "A", "class": "regular", "unit_price": price, "quantity": 1 }],
+                "tenders": [{ "kind": "cash", "amount": paid }] })
+    };
+    let (first, receipt) = app.post("/api/sales", body("900.0", "900.0")).await;
+    assert_eq!(first, 201, "{receipt}");
+    assert_eq!(receipt["tenders"][0]["amount"], "900.00");
+    let (again, replay) = app.post("/api/sales", body("900.00", "900")).await;
+    assert_eq!(again, 201, "{replay}");
+    assert_eq!(replay, receipt);
+    assert_eq!(app.count("sales").await, 1);
+}
+
+#[tokio::test]
+async fn wrong_method_and_bad_query_answer_in_json() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .send(reqwest::Method::DELETE, "/api/sales", json!({}))
+        .await;
+    assert_eq!(status, 405);
+    assert!(body["error"].is_string(), "{body}");
+    let (status, body) = app.get("/api/birthdays?date=not-a-day").await;
+    assert_eq!(status, 400);
+    assert_eq!(body["field"], "date");
+}

@@ -221,7 +221,8 @@ fn sign_ok(kind: EntryKind, points: i64) -> bool {
         EntryKind::Earn
         | EntryKind::Bonus
         | EntryKind::RedemptionRestore
-        | EntryKind::TransferIn => points > 0,
+        | EntryKind::TransferIn
+        | EntryKind::TransferInFresh => points > 0,
         EntryKind::Redeem
         | EntryKind::GiftExchange
         | EntryKind::Reversal

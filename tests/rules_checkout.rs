@@ -803,6 +803,31 @@ fn r_upg_1_points_reversed_into_debt_do_not_count_toward_upgrade() {
     );
 }
 
+#[test]
+fn r_pts_5_points_earned_today_stay_unredeemable_after_a_same_day_card_exchange() {
+    let (yesterday, today) = (day(2025, 1, 1), day(2025, 1, 2));
+    let old = vec![
+        entry(EntryKind::Earn, 300, yesterday),
+        entry(EntryKind::Earn, 1001, today),
+    ];
+    let (out, into) = member_kiosk::domain::ledger::plan_transfer(&old, today);
+    assert_eq!(out, planned(EntryKind::TransferOut, -1301));
+    assert_eq!(
+        into,
+        vec![
+            planned(EntryKind::TransferIn, 300),
+            planned(EntryKind::TransferInFresh, 1001)
+        ]
+    );
+    let new: Vec<Entry> = into
+        .iter()
+        .map(|p| entry(p.kind, p.points, today))
+        .collect();
+    assert_eq!(balance(&new), 1301);
+    assert_eq!(redeemable_on(&new, today), 300);
+    assert_eq!(redeemable_on(&new, day(2025, 1, 3)), 1301);
+}
+
 // ---- R-PTS-9 returns -----------------------------------------------------------------------
 
 #[test]

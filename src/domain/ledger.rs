@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Kinds of points entries. Sign conventions: `Earn`, `Bonus`, `RedemptionRestore` and
-/// `TransferIn` are positive; `Redeem`, `GiftExchange`, `Reversal`, `TransferOut` and
+/// `TransferIn`/`TransferInFresh` are positive; `Redeem`, `GiftExchange`, `Reversal`, `TransferOut` and
 /// `DebtRepayment` are negative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +25,9 @@ pub enum EntryKind {
     RedemptionRestore,
     /// Balance moved in from the card this one replaced (R-UPG-4, R-REP-5).
     TransferIn,
+    /// The part of a moved balance that was earned on the day of the move: spendable like
+    /// `TransferIn`, but only from the next day (R-PTS-5), as it would have been on the old card.
+    TransferInFresh,
     /// Balance moved out to the replacing card.
     TransferOut,
     /// Earnings that paid off a reversal debt (R-PTS-9).
@@ -41,6 +44,7 @@ impl EntryKind {
             EntryKind::Reversal => "reversal",
             EntryKind::RedemptionRestore => "redemption_restore",
             EntryKind::TransferIn => "transfer_in",
+            EntryKind::TransferInFresh => "transfer_in_fresh",
             EntryKind::TransferOut => "transfer_out",
             EntryKind::DebtRepayment => "debt_repayment",
         }
@@ -55,6 +59,7 @@ impl EntryKind {
             EntryKind::Reversal,
             EntryKind::RedemptionRestore,
             EntryKind::TransferIn,
+            EntryKind::TransferInFresh,
             EntryKind::TransferOut,
             EntryKind::DebtRepayment,
         ]
@@ -78,20 +83,49 @@ pub struct PlannedEntry {
     pub points: i64,
 }
 
+/// R-UPG-4, R-REP-5: the entries that move a card's whole `balance` to its successor on
+/// `today` — out of the old card, and into the new one split so that points not yet
+/// redeemable on the old card are not redeemable on the new one either (R-PTS-5).
+pub fn plan_transfer(old_entries: &[Entry], today: NaiveDate) -> (PlannedEntry, Vec<PlannedEntry>) {
+    let moved = balance(old_entries).max(0);
+    let fresh = moved - redeemable_on(old_entries, today);
+    let into = [
+        (EntryKind::TransferIn, moved - fresh),
+        (EntryKind::TransferInFresh, fresh),
+    ]
+    .into_iter()
+    .filter(|(_, points)| *points > 0)
+    .map(|(kind, points)| PlannedEntry { kind, points })
+    .collect();
+    (
+        PlannedEntry {
+            kind: EntryKind::TransferOut,
+            points: -moved,
+        },
+        into,
+    )
+}
+
 /// R-PTS-7: the balance is the sum of the entries.
 pub fn balance(entries: &[Entry]) -> i64 {
     entries.iter().map(|e| e.points).sum()
 }
 
 /// R-PTS-5: points redeemable on `today` — the balance less the points earned today (the
-/// positive `Earn` and `Bonus` entries booked on `today`), kept within `0..=balance`.
-/// Everything else counts as old: restored redemptions and transfers (a transfer of same-day
-/// earnings is not tracked) are redeemable at once.
+/// positive `Earn`, `Bonus` and `TransferInFresh` entries booked on `today`), kept within
+/// `0..=balance`. Restored redemptions and `TransferIn` (points earned before the day of a
+/// card exchange) are redeemable at once.
 pub fn redeemable_on(entries: &[Entry], today: NaiveDate) -> i64 {
     let balance = balance(entries);
     let earned_today: i64 = entries
         .iter()
-        .filter(|e| e.day == today && matches!(e.kind, EntryKind::Earn | EntryKind::Bonus))
+        .filter(|e| {
+            e.day == today
+                && matches!(
+                    e.kind,
+                    EntryKind::Earn | EntryKind::Bonus | EntryKind::TransferInFresh
+                )
+        })
         .map(|e| e.points.max(0))
         .sum();
     balance
@@ -104,9 +138,10 @@ pub fn redeemable_on(entries: &[Entry], today: NaiveDate) -> i64 {
 /// that could not take its points back at once (R-PTS-9) is taken off the count here, both
 /// the part repaid since and the part still owed. Bonus, redemptions, restores, gifts and
 /// transfers don't count. Pass `debt` 0 to get the figure a replacement card carries over
-/// (the debt itself moves with the balance).
+/// (the debt itself moves with the balance). Never below zero: a refund of a sale made with
+/// an earlier card can't take the new card's count below its start.
 pub fn upgrade_points(carried: i64, debt: i64, entries: &[Entry]) -> i64 {
-    carried
+    (carried
         + entries
             .iter()
             .filter(|e| {
@@ -117,7 +152,8 @@ pub fn upgrade_points(carried: i64, debt: i64, entries: &[Entry]) -> i64 {
             })
             .map(|e| e.points)
             .sum::<i64>()
-        - debt.max(0)
+        - debt.max(0))
+    .max(0)
 }
 
 /// R-PTS-9: earning `earned` points while `debt` is owed: the entries to book (an `Earn`

@@ -21,6 +21,7 @@ use super::FlowError;
 use crate::action::Action;
 use crate::domain::basket::{Basket, BasketLine, Tender};
 use crate::domain::ledger::{balance, plan_earning, EntryKind, PlannedEntry};
+use crate::domain::money::two_places;
 use crate::domain::policy::Policy;
 use crate::domain::quote::{check_tenders_settle, quote, Quote};
 use crate::domain::Tier;
@@ -142,6 +143,20 @@ pub fn check_receipt_no(field: &'static str, no: &str) -> Result<(), FlowError> 
     }
 }
 
+/// The request with every amount in its shortest form, so `"900.0"` and `"900.00"` are the
+/// same sale for idempotency.
+fn canonical(req: &SaleRequest) -> SaleRequest {
+    let mut c = req.clone();
+    for l in &mut c.lines {
+        l.unit_price = l.unit_price.normalize();
+        l.original_unit_price = l.original_unit_price.map(|p| p.normalize());
+    }
+    for t in &mut c.tenders {
+        t.amount = t.amount.normalize();
+    }
+    c
+}
+
 /// SHA-256 of the request's canonical JSON: two bodies that parse the same hash the same.
 pub fn request_hash(request: &impl Serialize) -> String {
     hex::encode(Sha256::digest(
@@ -260,7 +275,7 @@ fn commit_one<'a>(
 ) -> BoxFuture<'a, Result<Value, FlowError>> {
     Box::pin(async move {
         let (action, policy, req) = (&job.action, &job.policy, &job.request);
-        let hash = request_hash(req);
+        let hash = request_hash(&canonical(req));
         if let Some(filed) =
             store::sales::find_by_receipt(conn, &action.store_id, &req.receipt_no).await?
         {
@@ -315,7 +330,14 @@ fn commit_one<'a>(
             card_number: member.as_ref().map(|m| m.0.number.clone()),
             tier: priced.tier,
             quote: priced,
-            tenders: basket.tenders.clone(),
+            tenders: basket
+                .tenders
+                .iter()
+                .map(|t| Tender {
+                    kind: t.kind.clone(),
+                    amount: two_places(t.amount),
+                })
+                .collect(),
             points: booking.as_ref().map(|b| b.receipt.clone()),
             policy_version: policy.version,
         };

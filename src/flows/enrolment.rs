@@ -61,7 +61,14 @@ pub async fn enrol(
     req: EnrolmentRequest,
 ) -> Result<EnrolmentResult, FlowError> {
     let policy = k.policy(action.today);
-    let applicant = check_applicant(&policy, &req.applicant, action.today)?;
+    // The applicant's fields sit under `applicant` in the request.
+    let applicant = check_applicant(&policy, &req.applicant, action.today).map_err(|v| match v
+        .field
+        .clone()
+    {
+        Some(f) => v.on_field(format!("applicant.{f}")),
+        None => v,
+    })?;
     let expiry = card_expiry(&policy, action.today);
 
     // Phase one: reserve the number (and the member record, if new).

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{masked, write_card};
+use super::issuing::{masked, void, write_card};
 use super::lookup::{load_card, parse_card_number, CardView};
 use super::upgrade::{exchange_cards, reloaded_view, ExchangeResult};
 use super::FlowError;
@@ -185,10 +185,25 @@ pub async fn replace(
     } else {
         CardState::Active
     };
-    let points_moved = exchange_cards(
+    let exchanged = exchange_cards(
         &mut tx, action, &old, &new, old_state, new_state, "replaced",
     )
-    .await?;
+    .await;
+    let points_moved = match exchanged {
+        Ok(points) => points,
+        Err(e) => {
+            // Free the writer connection first: voiding needs it.
+            drop(tx);
+            void(
+                k,
+                action,
+                &new.number,
+                "the old card changed while the new card was written",
+            )
+            .await?;
+            return Err(e);
+        }
+    };
     if old.state == CardState::Inactive {
         store::cards::set_term(
             &mut tx,

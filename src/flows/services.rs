@@ -12,7 +12,7 @@ use crate::action::Action;
 use crate::domain::birthday::birthday_in_year;
 use crate::domain::card_status::usability;
 use crate::domain::gift_exchange::{check_exchange, Gift};
-use crate::domain::ledger::{EntryKind, PlannedEntry};
+use crate::domain::ledger::{redeemable_on, EntryKind, PlannedEntry};
 use crate::domain::services::{check_birthday_gift, on_greeting_list, parking_tickets};
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
@@ -155,8 +155,12 @@ pub async fn exchange_gift(
             what: "gift",
             field: "gift_code",
         })?;
-    let balance = store::ledger::balance(&mut tx, &card.number).await?;
-    let points = check_exchange(&gift, req.quantity, balance, action.today)?;
+    // R-PTS-5 holds for gifts too: points earned today are spendable from tomorrow.
+    let redeemable = redeemable_on(
+        &store::ledger::entries(&mut tx, &card.number).await?,
+        action.today,
+    );
+    let points = check_exchange(&gift, req.quantity, redeemable, action.today)?;
     let quantity = i64::from(req.quantity);
     store::gifts::take_stock(&mut tx, &gift.code, quantity).await?;
     let id = store::service_grants::record(

@@ -6,13 +6,13 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::write_card;
+use super::issuing::{void, write_card};
 use super::lookup::{load_card, parse_card_number, CardView};
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::card_status::CardState;
 use crate::domain::enrolment::card_expiry;
-use crate::domain::ledger::{upgrade_points, EntryKind, PlannedEntry};
+use crate::domain::ledger::{plan_transfer, upgrade_points};
 use crate::domain::upgrade::check_upgrade;
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
@@ -85,7 +85,7 @@ pub async fn upgrade(
     write_card(k, action, &new).await?;
 
     let mut tx = k.db.writer.begin().await?;
-    let points_moved = exchange_cards(
+    let exchanged = exchange_cards(
         &mut tx,
         action,
         &old,
@@ -94,7 +94,22 @@ pub async fn upgrade(
         CardState::Active,
         "upgraded",
     )
-    .await?;
+    .await;
+    let points_moved = match exchanged {
+        Ok(points) => points,
+        Err(e) => {
+            // Free the writer connection first: voiding needs it.
+            drop(tx);
+            void(
+                k,
+                action,
+                &new.number,
+                "the old card changed while the new card was written",
+            )
+            .await?;
+            return Err(e);
+        }
+    };
     let new_card = reloaded_view(&mut tx, &new.number, &member, action.today).await?;
     tx.commit().await?;
     Ok(UpgradeResult {
@@ -135,35 +150,31 @@ pub async fn exchange_cards(
     }
     store::cards::link_replacement(conn, action, &old.number, &new.number, old_state).await?;
     store::cards::set_state(conn, action, &new.number, new_state).await?;
-    let balance = store::ledger::balance(conn, &old.number).await?;
-    let out = Refs {
-        related_card: Some(&new.number),
-        ..Refs::default()
-    };
-    let into = Refs {
-        related_card: Some(&old.number),
-        ..Refs::default()
-    };
+    let (out, into) = plan_transfer(
+        &store::ledger::entries(conn, &old.number).await?,
+        action.today,
+    );
+    let balance = -out.points;
     store::ledger::append(
         conn,
         action,
         &old.number,
-        &[PlannedEntry {
-            kind: EntryKind::TransferOut,
-            points: -balance,
-        }],
-        out,
+        &[out],
+        Refs {
+            related_card: Some(&new.number),
+            ..Refs::default()
+        },
     )
     .await?;
     store::ledger::append(
         conn,
         action,
         &new.number,
-        &[PlannedEntry {
-            kind: EntryKind::TransferIn,
-            points: balance,
-        }],
-        into,
+        &into,
+        Refs {
+            related_card: Some(&old.number),
+            ..Refs::default()
+        },
     )
     .await?;
     if old.points_debt > 0 {

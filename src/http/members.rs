@@ -1,6 +1,7 @@
 //! Member endpoints for the lounge: enrolment, the member record, contact changes, and the
 //! birthday greeting list.
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -66,8 +67,10 @@ pub struct DayQuery {
 #[utoipa::path(get, path = "/api/birthdays", tag = "lounge", params(DayQuery), responses((status = 200, body = [Greeting])))]
 pub async fn birthdays(
     State(k): State<Kiosk>,
-    Query(q): Query<DayQuery>,
+    q: Result<Query<DayQuery>, QueryRejection>,
 ) -> Result<Json<Vec<Greeting>>, ApiError> {
+    let Query(q) =
+        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text(), None, Some("date")))?;
     Ok(Json(
         services::greeting_list(&k, q.date.unwrap_or_else(|| k.today())).await?,
     ))

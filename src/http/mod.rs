@@ -79,6 +79,14 @@ pub fn router(kiosk: Kiosk) -> Router {
                 )
             }),
         )
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method not allowed on this endpoint",
+                None,
+                None,
+            )
+        })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(kiosk);
     api.fallback_service(ui)
