@@ -4,6 +4,7 @@
 //! - sales committed/s over HTTP with 32 concurrent clients at synchronous=FULL, next to a
 //!   raw-SQLite baseline (one transaction per sale, the same rows) and their ratio;
 //! - the kiosk process's peak RSS.
+//!
 //! The kiosk runs as its own process (the release binary), so its RSS is its own.
 //! Sizes can be cut for a quick look: BENCH_MEMBERS, BENCH_LOOKUPS, BENCH_SALES.
 

@@ -87,15 +87,28 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(address = %listener.local_addr()?, store = %kiosk.config.store_id, "kiosk serving");
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let daily = tokio::spawn(review::run_daily(kiosk.clone(), stopped));
-            http::serve(listener, kiosk.clone(), async {
-                let _ = tokio::signal::ctrl_c().await;
-                tracing::info!("shutting down");
-            })
-            .await?;
+            http::serve(listener, kiosk.clone(), shutdown_signal()).await?;
             let _ = stop.send(true);
             let _ = daily.await;
         }
     }
     kiosk.db.close().await;
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM (systemd, `kill`): stop taking requests, finish those in flight.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
 }
