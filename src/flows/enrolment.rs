@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{masked, void, write_card};
+use super::issuing::{abandon, masked, reserve, write_card};
 use super::lookup::CardView;
 use super::FlowError;
 use crate::action::Action;
@@ -102,11 +102,10 @@ pub async fn enrol(
     let (_, receipts) = presented_receipts(&mut tx, &action.store_id, &req.receipts).await?;
     let spend = same_day_cash_spend(&receipts, action.today)?;
     let tier = tier_for_spend(&policy, spend)?;
-    let number = store::cards::reserve(
+    let card = reserve(
         &mut tx,
+        k,
         action,
-        &k.config.issuer_prefix,
-        &k.config.store_id,
         store::cards::NewCard {
             member_id: &member.id,
             tier,
@@ -116,22 +115,10 @@ pub async fn enrol(
             replaces: None,
             upgrade_points_carried: 0,
         },
+        "enrolment",
     )
     .await?;
-    store::card_events::record(
-        &mut tx,
-        action,
-        &number,
-        "reserved",
-        &json!({ "tier": tier, "purpose": "enrolment" }),
-    )
-    .await?;
-    let card = store::cards::find(&mut tx, &number)
-        .await?
-        .ok_or(FlowError::NotFound {
-            what: "card",
-            field: "card_number",
-        })?;
+    let number = card.number.clone();
     tx.commit().await?;
 
     // Phase two: the card itself.
@@ -142,9 +129,7 @@ pub async fn enrol(
     let mut tx = k.db.writer.begin().await?;
     let (sale_ids, receipts) = presented_receipts(&mut tx, &action.store_id, &req.receipts).await?;
     if let Err(refusal) = same_day_cash_spend(&receipts, action.today) {
-        drop(tx);
-        void(k, action, &number, "qualifying receipt used meanwhile").await?;
-        return Err(refusal.into());
+        return Err(abandon(k, action, tx, &number, refusal.into()).await);
     }
     store::receipts::claim(&mut tx, &sale_ids, "enrolment", &number, action.today).await?;
     store::cards::set_state(&mut tx, action, &number, CardState::Active).await?;

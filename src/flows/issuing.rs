@@ -13,7 +13,54 @@ use crate::card::{CardRecord, CardWriteError, CardWriter};
 use crate::domain::card_number::CardNumber;
 use crate::domain::card_status::CardState;
 use crate::kiosk::Kiosk;
-use crate::store::{self, cards::Card};
+use crate::store::{
+    self,
+    cards::{Card, NewCard},
+};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+
+/// Phase one: mints the store's next card number for `card` as a reservation, records why
+/// (`purpose`), and returns it. The caller commits the transaction `conn` belongs to.
+pub async fn reserve(
+    conn: &mut SqliteConnection,
+    k: &Kiosk,
+    action: &Action,
+    card: NewCard<'_>,
+    purpose: &str,
+) -> Result<Card, FlowError> {
+    let detail = json!({ "tier": card.tier, "purpose": purpose, "replaces": card.replaces });
+    let number = store::cards::reserve(
+        conn,
+        action,
+        &k.config.issuer_prefix,
+        &k.config.store_id,
+        card,
+    )
+    .await?;
+    store::card_events::record(conn, action, &number, "reserved", &detail).await?;
+    store::cards::find(conn, &number)
+        .await?
+        .ok_or(FlowError::NotFound {
+            what: "card",
+            field: "card_number",
+        })
+}
+
+/// Phase three refused after the card was written: rolls `tx` back (freeing the single
+/// writer connection), voids the reservation, and hands back `refusal` for the operator.
+pub async fn abandon(
+    k: &Kiosk,
+    action: &Action,
+    tx: Transaction<'_, Sqlite>,
+    card_number: &str,
+    refusal: FlowError,
+) -> FlowError {
+    drop(tx);
+    match void(k, action, card_number, &refusal.to_string()).await {
+        Ok(()) => refusal,
+        Err(e) => e,
+    }
+}
 
 /// Writes `card` (a reservation) at the action's workstation; on failure voids it and
 /// returns the write error for the operator ("card removed, insert it again").
@@ -54,14 +101,8 @@ pub async fn write_card(k: &Kiosk, action: &Action, card: &Card) -> Result<(), F
     Ok(())
 }
 
-/// Voids a reservation whose activation was refused after the write (e.g. a receipt used
-/// meanwhile by another enrolment).
-pub async fn void(
-    k: &Kiosk,
-    action: &Action,
-    card_number: &str,
-    why: &str,
-) -> Result<(), FlowError> {
+/// Voids a reservation: its number stays consumed, never reused.
+async fn void(k: &Kiosk, action: &Action, card_number: &str, why: &str) -> Result<(), FlowError> {
     let mut tx = k.db.writer.begin().await?;
     store::cards::set_state(&mut tx, action, card_number, CardState::Void).await?;
     store::card_events::record(

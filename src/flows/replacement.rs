@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{masked, void, write_card};
+use super::issuing::{abandon, masked, reserve, write_card};
 use super::lookup::{load_card, parse_card_number, CardView};
 use super::upgrade::{exchange_cards, reloaded_view, ExchangeResult};
 use super::FlowError;
@@ -138,11 +138,10 @@ pub async fn replace(
     } else {
         (plan.valid_from, plan.expiry)
     };
-    let new_number = store::cards::reserve(
+    let new = reserve(
         &mut tx,
+        k,
         action,
-        &k.config.issuer_prefix,
-        &k.config.store_id,
         store::cards::NewCard {
             member_id: &member.id,
             tier: old.tier,
@@ -153,22 +152,9 @@ pub async fn replace(
             // Same tier, same card year: the count toward the next tier carries over.
             upgrade_points_carried: upgrade_points(old.upgrade_points_carried, 0, &entries),
         },
+        "replacement",
     )
     .await?;
-    store::card_events::record(
-        &mut tx,
-        action,
-        &new_number,
-        "reserved",
-        &json!({ "tier": old.tier, "purpose": "replacement", "replaces": old.number }),
-    )
-    .await?;
-    let new = store::cards::find(&mut tx, &new_number)
-        .await?
-        .ok_or(FlowError::NotFound {
-            what: "card",
-            field: "card_number",
-        })?;
     tx.commit().await?;
 
     write_card(k, action, &new).await?;
@@ -191,18 +177,7 @@ pub async fn replace(
     .await;
     let points_moved = match exchanged {
         Ok(points) => points,
-        Err(e) => {
-            // Free the writer connection first: voiding needs it.
-            drop(tx);
-            void(
-                k,
-                action,
-                &new.number,
-                "the old card changed while the new card was written",
-            )
-            .await?;
-            return Err(e);
-        }
+        Err(refusal) => return Err(abandon(k, action, tx, &new.number, refusal).await),
     };
     if old.state == CardState::Inactive {
         store::cards::set_term(

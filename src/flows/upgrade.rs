@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{void, write_card};
+use super::issuing::{abandon, reserve, write_card};
 use super::lookup::{load_card, parse_card_number, CardView};
 use super::FlowError;
 use crate::action::Action;
@@ -49,11 +49,10 @@ pub async fn upgrade(
         upgrade_points(old.upgrade_points_carried, old.points_debt, &entries),
         action.today,
     )?;
-    let new_number = store::cards::reserve(
+    let new = reserve(
         &mut tx,
+        k,
         action,
-        &k.config.issuer_prefix,
-        &k.config.store_id,
         store::cards::NewCard {
             member_id: &member.id,
             tier: to,
@@ -64,22 +63,9 @@ pub async fn upgrade(
             // R-UPG-1: the count toward the next tier starts again with the new card.
             upgrade_points_carried: 0,
         },
+        "upgrade",
     )
     .await?;
-    store::card_events::record(
-        &mut tx,
-        action,
-        &new_number,
-        "reserved",
-        &json!({ "tier": to, "purpose": "upgrade", "replaces": old.number }),
-    )
-    .await?;
-    let new = store::cards::find(&mut tx, &new_number)
-        .await?
-        .ok_or(FlowError::NotFound {
-            what: "card",
-            field: "card_number",
-        })?;
     tx.commit().await?;
 
     write_card(k, action, &new).await?;
@@ -97,18 +83,7 @@ pub async fn upgrade(
     .await;
     let points_moved = match exchanged {
         Ok(points) => points,
-        Err(e) => {
-            // Free the writer connection first: voiding needs it.
-            drop(tx);
-            void(
-                k,
-                action,
-                &new.number,
-                "the old card changed while the new card was written",
-            )
-            .await?;
-            return Err(e);
-        }
+        Err(refusal) => return Err(abandon(k, action, tx, &new.number, refusal).await),
     };
     let new_card = reloaded_view(&mut tx, &new.number, &member, action.today).await?;
     tx.commit().await?;
