@@ -3,8 +3,12 @@
 # (only what is missing) and puts the Rust toolchain on PATH. Sourced, not run.
 set -euo pipefail
 
-# Debian packages the build and the tests need. Later issues add their own here.
-KIOSK_DEBIAN_PACKAGES=(build-essential pkg-config ca-certificates)
+# Debian packages the build and the tests need:
+# - the build: a C toolchain, and libpcsclite for the PC/SC card readers;
+# - card readers at run time: pcscd, and the vpcd virtual reader for the demo and the tests;
+# - tests: vicc (an independent ISO 7816-4 card OS) and its crypto library.
+KIOSK_DEBIAN_PACKAGES=(build-essential pkg-config ca-certificates libpcsclite-dev pcscd vsmartcard-vpcd
+  python3-virtualsmartcard python3-pycryptodome util-linux)
 
 ensure_packages() {
   local missing=()

@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::card::pcsc_reader::ReaderConfig;
+use crate::card::tray::TraySlot;
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -27,6 +30,25 @@ pub struct Config {
     pub ui_dir: PathBuf,
     /// Most concurrent sale commits written in one SQLite transaction.
     pub commit_batch_max: usize,
+    /// `pcsc` (real readers through pcscd) or `memory` (no hardware: a blank-card stock).
+    pub card_reader: CardReaderKind,
+    /// PC/SC readers and the workstation each serves.
+    pub readers: Vec<ReaderConfig>,
+    /// The issuer key file (created with a random key on first run; never commit it).
+    pub key_file: PathBuf,
+    /// Time limit of one card operation, milliseconds.
+    pub card_timeout_ms: u64,
+    /// Demo / training mode: virtual cards inserted into the vpcd readers through the API.
+    pub demo_tray: Vec<TraySlot>,
+    /// Where the demo tray keeps the virtual cards taken out of the readers.
+    pub demo_cards_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardReaderKind {
+    Memory,
+    Pcsc,
 }
 
 impl Default for Config {
@@ -43,6 +65,12 @@ impl Default for Config {
             utc_offset_minutes: 480,
             ui_dir: PathBuf::from("kiosk-ui"),
             commit_batch_max: 64,
+            card_reader: CardReaderKind::Memory,
+            readers: Vec::new(),
+            key_file: PathBuf::from("var/issuer-key.toml"),
+            card_timeout_ms: 5000,
+            demo_tray: Vec::new(),
+            demo_cards_dir: PathBuf::from("var/demo/cards"),
         }
     }
 }
@@ -111,6 +139,21 @@ impl Config {
                 message: "not an integer".into(),
             })?;
         }
+        if let Some(v) = env("KIOSK_CARD_READER") {
+            config.card_reader = match v.as_str() {
+                "memory" => CardReaderKind::Memory,
+                "pcsc" => CardReaderKind::Pcsc,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "KIOSK_CARD_READER",
+                        message: "must be 'memory' or 'pcsc'".into(),
+                    })
+                }
+            };
+        }
+        if let Some(v) = env("KIOSK_KEY_FILE") {
+            config.key_file = PathBuf::from(v);
+        }
         if let Some(v) = env("KIOSK_UI_DIR") {
             config.ui_dir = PathBuf::from(v);
         }
@@ -136,6 +179,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 name: "utc_offset_minutes",
                 message: "must be within ±14 hours".into(),
+            });
+        }
+        if self.card_reader == CardReaderKind::Pcsc && self.readers.is_empty() {
+            return Err(ConfigError::Invalid {
+                name: "readers",
+                message: "card_reader = \"pcsc\" needs at least one [[readers]] entry".into(),
             });
         }
         if self.commit_batch_max == 0 {

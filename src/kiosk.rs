@@ -6,11 +6,13 @@ use std::sync::{Arc, RwLock};
 use chrono::NaiveDate;
 
 use crate::action::Action;
-use crate::card::CardWriter;
+use crate::card::reader::CardReader;
+use crate::card::tray::CardTray;
 use crate::clock::{local_day, Clock};
 use crate::config::Config;
 use crate::domain::policy::Policy;
 use crate::flows::checkout::SaleCommitter;
+use crate::flows::readers::ReaderHub;
 use crate::store::{self, Db, StoreError};
 
 #[derive(Clone)]
@@ -18,7 +20,10 @@ pub struct Kiosk {
     pub config: Arc<Config>,
     pub db: Db,
     pub clock: Arc<dyn Clock>,
-    pub card_writer: Arc<dyn CardWriter>,
+    pub card_reader: Arc<dyn CardReader>,
+    pub readers: Arc<ReaderHub>,
+    /// The demo card tray, in demo / training mode only.
+    pub tray: Option<Arc<CardTray>>,
     pub sales: SaleCommitter,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
 }
@@ -37,7 +42,7 @@ impl Kiosk {
     pub async fn start(
         config: Config,
         clock: Arc<dyn Clock>,
-        card_writer: Arc<dyn CardWriter>,
+        card_reader: Arc<dyn CardReader>,
     ) -> Result<Kiosk, StartError> {
         let db = Db::open(&config.database, config.db_readers).await?;
         let now = clock.now();
@@ -55,11 +60,14 @@ impl Kiosk {
         drop(conn);
         let config = Arc::new(config);
         let sales = SaleCommitter::start(db.writer.clone(), config.commit_batch_max);
+        let readers = Arc::new(ReaderHub::new(&config.readers));
         Ok(Kiosk {
             config,
             db,
             clock,
-            card_writer,
+            card_reader,
+            readers,
+            tray: None,
             sales,
             policies: Arc::new(RwLock::new(policies)),
         })

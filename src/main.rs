@@ -8,10 +8,14 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
-use member_kiosk::card::memory::MemoryCardWriter;
+use member_kiosk::card::keys::Keyring;
+use member_kiosk::card::memory::MemoryCardReader;
+use member_kiosk::card::pcsc_reader::PcscReader;
+use member_kiosk::card::reader::CardReader;
+use member_kiosk::card::tray::CardTray;
 use member_kiosk::clock::SystemClock;
-use member_kiosk::config::Config;
-use member_kiosk::flows::review;
+use member_kiosk::config::{CardReaderKind, Config};
+use member_kiosk::flows::{readers, review};
 use member_kiosk::kiosk::Kiosk;
 use member_kiosk::{demo, http};
 
@@ -58,14 +62,22 @@ async fn main() -> anyhow::Result<()> {
     let config =
         Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("configuration")?;
     let listen = config.listen.clone();
-    // Card reader hardware arrives with its own issue; until then cards are written in memory.
-    let kiosk = Kiosk::start(
-        config,
-        Arc::new(SystemClock),
-        Arc::new(MemoryCardWriter::new()),
-    )
-    .await
-    .context("starting the kiosk")?;
+    let keys = Arc::new(issuer_keys(&config)?);
+    let card_reader: Arc<dyn CardReader> = match config.card_reader {
+        CardReaderKind::Pcsc => Arc::new(PcscReader::new(config.readers.clone(), keys.clone())),
+        CardReaderKind::Memory => Arc::new(MemoryCardReader::with_blank_stock(keys.clone())),
+    };
+    let tray = (!config.demo_tray.is_empty()).then(|| {
+        Arc::new(CardTray::new(
+            config.demo_tray.clone(),
+            config.demo_cards_dir.clone(),
+            keys,
+        ))
+    });
+    let mut kiosk = Kiosk::start(config, Arc::new(SystemClock), card_reader)
+        .await
+        .context("starting the kiosk")?;
+    kiosk.tray = tray;
     match cli.command {
         Command::Migrate => tracing::info!("database ready"),
         Command::Review { date } => {
@@ -87,8 +99,12 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(address = %listener.local_addr()?, store = %kiosk.config.store_id, "kiosk serving");
             let (stop, stopped) = tokio::sync::watch::channel(false);
             let daily = tokio::spawn(review::run_daily(kiosk.clone(), stopped));
+            if kiosk.config.card_reader == CardReaderKind::Pcsc {
+                readers::start(&kiosk).context("starting the card reader monitor")?;
+            }
             http::serve(listener, kiosk.clone(), shutdown_signal()).await?;
             let _ = stop.send(true);
+            kiosk.readers.stop();
             let _ = daily.await;
         }
     }
@@ -111,4 +127,18 @@ async fn shutdown_signal() {
         _ = terminate => {}
     }
     tracing::info!("shutting down");
+}
+
+/// The issuer keys: `KIOSK_ISSUER_KEY` (hex, for deployments that inject secrets) or the key
+/// file, created with a random key on first run.
+fn issuer_keys(config: &Config) -> anyhow::Result<Keyring> {
+    if let Ok(hex) = std::env::var("KIOSK_ISSUER_KEY") {
+        let id = std::env::var("KIOSK_ISSUER_KEY_ID")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        return Keyring::from_env_value(&hex, id).context("KIOSK_ISSUER_KEY");
+    }
+    Keyring::load_or_create(&config.key_file)
+        .with_context(|| format!("issuer key file {}", config.key_file.display()))
 }

@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use member_kiosk::card::CardWriteError;
+use member_kiosk::card::reader::ReaderError;
+use member_kiosk::card::record::CardContent;
 use serde_json::{json, Value};
 
 fn ordinary_birth() -> chrono::NaiveDate {
@@ -237,9 +238,9 @@ async fn r_enr_7_card_valid_for_a_year_less_a_day() {
 async fn card_write_failure_voids_the_reservation_and_keeps_the_receipt() {
     let app = spawn_app().await;
     app.guest_cash_sale("Q-1", "6000.00").await;
-    app.writer.fail_next(CardWriteError::Removed);
+    app.cards.fail_next(ReaderError::Removed);
     let answer = enrol_with(&app, applicant(1, ordinary_birth()), &["Q-1"]).await;
-    assert_refused(&answer, 409, None, None);
+    assert_refused(&answer, 409, None, Some("card"));
     assert!(
         answer.1["error"]
             .as_str()
@@ -288,11 +289,19 @@ async fn card_write_failure_voids_the_reservation_and_keeps_the_receipt() {
     assert_eq!(retry["tier"], "gold");
     let issued = TestApp::card_number(&retry);
     assert_ne!(&issued, failed, "a voided number is never reused");
-    assert_eq!(app.writer.writes(), 1);
-    assert_eq!(
-        app.writer.card_at("lounge").expect("written").card_number,
-        issued
-    );
+    assert_eq!(app.cards.writes(), 1);
+    // The card handed to the member carries the issued number, verified under the issuer key.
+    let card = app.cards.handed_out(&issued).expect("card handed out");
+    app.cards.insert("checkout-1", card);
+    let read = member_kiosk::card::reader::CardReader::read(app.cards.as_ref(), "checkout-1")
+        .expect("read");
+    match read.seen {
+        member_kiosk::card::reader::CardSeen::Iso(CardContent::Record { current, .. }) => {
+            assert_eq!(current.identity.card_number, issued);
+            assert_eq!(current.seq, 1);
+        }
+        other => panic!("expected a record, got {other:?}"),
+    }
     assert_eq!(active_cards(&app).await, 1);
     assert_eq!(app.count("members").await, 1);
     assert_eq!(app.lookup(failed).await["state"], "void");

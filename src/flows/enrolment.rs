@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{abandon, masked, reserve, write_card};
+use super::issuing::{abandon, masked, record_written, reserve, write_card};
 use super::lookup::CardView;
 use super::FlowError;
 use crate::action::Action;
@@ -122,11 +122,12 @@ pub async fn enrol(
     tx.commit().await?;
 
     // Phase two: the card itself.
-    write_card(k, action, &card).await?;
+    let written = write_card(k, action, &card).await?;
 
     // Phase three: activate, claiming the receipts (re-checked: another enrolment may have
     // used one while the card was being written).
     let mut tx = k.db.writer.begin().await?;
+    record_written(&mut tx, action, &card.number, &written).await?;
     let (sale_ids, receipts) = presented_receipts(&mut tx, &action.store_id, &req.receipts).await?;
     if let Err(refusal) = same_day_cash_spend(&receipts, action.today) {
         return Err(abandon(k, action, tx, &number, refusal.into()).await);

@@ -1,7 +1,7 @@
 //! The flows' error: a rule refusal, a missing or conflicting record, a card that can't be
 //! used or written, or a storage fault. The HTTP edge maps each to a status and JSON body.
 
-use crate::card::CardWriteError;
+use crate::card::reader::ReaderError;
 use crate::domain::card_status::Unusable;
 use crate::domain::RuleViolation;
 use crate::store::StoreError;
@@ -25,8 +25,9 @@ pub enum FlowError {
     Invalid { message: String, field: String },
     #[error("card cannot be used: {}", .0.explain())]
     CardUnusable(Unusable),
+    /// The card reader could not complete (no card, card pulled, different card, …).
     #[error(transparent)]
-    CardWrite(#[from] CardWriteError),
+    Reader(#[from] ReaderError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

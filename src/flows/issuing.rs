@@ -1,15 +1,16 @@
 //! Two-phase card issuing shared by enrolment, upgrade and replacement: the number is
-//! reserved in one transaction, the card is written (and read back) by the `CardWriter`,
+//! reserved in one transaction, the card is written (and read back) at the workstation's reader,
 //! then the caller activates in a second transaction. A failed write voids the reservation
 //! (the number stays consumed, never reused) and leaves everything else as it was.
 
-use std::sync::Arc;
-
 use serde_json::json;
 
+use super::card_check::identity_of;
+use super::card_io;
 use super::FlowError;
 use crate::action::Action;
-use crate::card::{CardRecord, CardWriteError, CardWriter};
+use crate::card::reader::CardSeen;
+use crate::card::record::CardContent;
 use crate::domain::card_number::CardNumber;
 use crate::domain::card_status::CardState;
 use crate::kiosk::Kiosk;
@@ -62,28 +63,37 @@ pub async fn abandon(
     }
 }
 
-/// Writes `card` (a reservation) at the action's workstation; on failure voids it and
-/// returns the write error for the operator ("card removed, insert it again").
-pub async fn write_card(k: &Kiosk, action: &Action, card: &Card) -> Result<(), FlowError> {
-    let record = CardRecord {
-        card_number: card.number.clone(),
-        generation: u32::try_from(card.generation).unwrap_or(u32::MAX),
-        tier: card.tier,
-        valid_from: card.valid_from,
-        expiry: card.expiry,
-        issuing_store: card.issued_store.clone(),
-    };
-    let writer: Arc<dyn CardWriter> = k.card_writer.clone();
-    let workstation = action.workstation.clone();
-    // Card readers block; keep them off the async executor.
-    let outcome = tokio::task::spawn_blocking(move || writer.write(&workstation, &record))
-        .await
-        .unwrap_or_else(|e| {
-            Err(CardWriteError::Reader(format!(
-                "card writer task failed: {e}"
-            )))
-        });
-    if let Err(error) = outcome {
+/// What phase two put on the card, for the activation to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrittenCard {
+    /// The contactless card's UID (hex) to bind to the number; `None` for an ISO card.
+    pub uid: Option<String>,
+    pub seq: u32,
+    pub key_id: u8,
+}
+
+/// Phase two: reads the card at the action's workstation, makes sure it may take the new
+/// record, writes and verifies it. On any failure the reservation is voided (the number
+/// stays consumed, never reused) and the operator gets the reader's reason, e.g. "card
+/// removed: insert it again" — running the operation again starts it cleanly.
+pub async fn write_card(k: &Kiosk, action: &Action, card: &Card) -> Result<WrittenCard, FlowError> {
+    let outcome = async {
+        let read = card_io::read(k, &action.workstation).await?;
+        vet(k, &read.seen).await?;
+        let written =
+            card_io::write(k, &action.workstation, identity_of(card), read.seen.clone()).await?;
+        let uid = match &read.seen {
+            CardSeen::Contactless { uid } => Some(hex::encode_upper(uid)),
+            CardSeen::Iso(_) => None,
+        };
+        Ok::<_, FlowError>(WrittenCard {
+            uid,
+            seq: written.seq,
+            key_id: written.key_id,
+        })
+    }
+    .await;
+    if let Err(error) = &outcome {
         let mut tx = k.db.writer.begin().await?;
         store::cards::set_state(&mut tx, action, &card.number, CardState::Void).await?;
         store::card_events::record(
@@ -96,9 +106,62 @@ pub async fn write_card(k: &Kiosk, action: &Action, card: &Card) -> Result<(), F
         .await?;
         tx.commit().await?;
         tracing::warn!(card = %masked(&card.number), %error, "card write failed; reservation voided");
-        return Err(error.into());
+    }
+    outcome
+}
+
+/// Phase three's part: what is now on the card (its write sequence and key, or the
+/// contactless UID bound to the number).
+pub async fn record_written(
+    conn: &mut SqliteConnection,
+    action: &Action,
+    card_number: &str,
+    written: &WrittenCard,
+) -> Result<(), FlowError> {
+    store::cards::set_record(conn, card_number, written.seq, written.key_id).await?;
+    if let Some(uid) = &written.uid {
+        store::card_tokens::bind(conn, uid, card_number, action.now).await?;
     }
     Ok(())
+}
+
+/// The card in the reader may take a new record if it is blank, damaged, or carries a
+/// number that never became a live card (an interrupted issue). A member card that is (or
+/// was) in use, a card this issuer did not write, or a contactless card bound to a live
+/// card is refused: it is not ours to overwrite, and a lost card stays invalid (R-REP-6).
+async fn vet(k: &Kiosk, seen: &CardSeen) -> Result<(), FlowError> {
+    let refuse = |message: String| Err(FlowError::conflict(message, None, Some("card")));
+    let mut conn = k.db.reader.acquire().await?;
+    let number = match seen {
+        CardSeen::Iso(CardContent::Blank | CardContent::Corrupted(_)) => return Ok(()),
+        CardSeen::Iso(CardContent::Forged(_)) => {
+            return refuse(
+                "this card was not issued by this store's issuer: insert a blank card".into(),
+            )
+        }
+        CardSeen::Iso(CardContent::Record { current, .. }) => current.identity.card_number.clone(),
+        CardSeen::Contactless { uid } => {
+            match store::card_tokens::card_for(&mut conn, &hex::encode_upper(uid)).await? {
+                Some(number) => number,
+                None => return Ok(()),
+            }
+        }
+    };
+    match store::cards::find(&mut conn, &number)
+        .await?
+        .map(|c| c.state)
+    {
+        Some(CardState::Void | CardState::Reserved) => Ok(()),
+        Some(state) => refuse(format!(
+            "this is member card {} ({}): insert a blank card",
+            masked(&number),
+            state.as_str()
+        )),
+        None => refuse(format!(
+            "this is member card {} of another store: insert a blank card",
+            masked(&number)
+        )),
+    }
 }
 
 /// Voids a reservation: its number stays consumed, never reused.

@@ -2,6 +2,9 @@
 //! rules engine decide, then apply the result in one SQLite transaction (with its ledger,
 //! card-event and outbox rows).
 
+pub mod card_check;
+pub mod card_io;
+pub mod card_rewrite;
 pub mod checkout;
 pub mod enrolment;
 mod error;
@@ -9,6 +12,7 @@ pub mod issuing;
 pub mod lookup;
 pub mod members;
 pub mod reactivation;
+pub mod readers;
 pub mod refund;
 pub mod replacement;
 pub mod review;

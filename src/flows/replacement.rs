@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{abandon, masked, reserve, write_card};
+use super::issuing::{abandon, masked, record_written, reserve, write_card};
 use super::lookup::{load_card, parse_card_number, CardView};
 use super::upgrade::{exchange_cards, reloaded_view, ExchangeResult};
 use super::FlowError;
@@ -157,9 +157,10 @@ pub async fn replace(
     .await?;
     tx.commit().await?;
 
-    write_card(k, action, &new).await?;
+    let written = write_card(k, action, &new).await?;
 
     let mut tx = k.db.writer.begin().await?;
+    record_written(&mut tx, action, &new.number, &written).await?;
     // R-REP-6: a card reported lost stays blocked for good; a damaged one is replaced.
     let old_state = if req.reason == ReplacementReason::Lost {
         CardState::Blocked

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{abandon, reserve, write_card};
+use super::issuing::{abandon, record_written, reserve, write_card};
 use super::lookup::{load_card, parse_card_number, CardView};
 use super::FlowError;
 use crate::action::Action;
@@ -68,9 +68,10 @@ pub async fn upgrade(
     .await?;
     tx.commit().await?;
 
-    write_card(k, action, &new).await?;
+    let written = write_card(k, action, &new).await?;
 
     let mut tx = k.db.writer.begin().await?;
+    record_written(&mut tx, action, &new.number, &written).await?;
     let exchanged = exchange_cards(
         &mut tx,
         action,

@@ -7,6 +7,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::card::reader::ReaderError;
 use crate::flows::FlowError;
 
 /// The body of every 4xx/5xx answer.
@@ -79,8 +80,20 @@ impl From<FlowError> for ApiError {
                 Some(u.rule()),
                 Some("card_number"),
             ),
-            FlowError::CardWrite(w) => {
-                ApiError::new(StatusCode::CONFLICT, w.to_string(), None, None)
+            FlowError::Reader(r) => {
+                let status = match r {
+                    ReaderError::NoReader(_) => StatusCode::BAD_REQUEST,
+                    ReaderError::ReaderUnavailable(_) | ReaderError::Service(_) => {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    }
+                    ReaderError::Unsupported(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                    ReaderError::NoCard
+                    | ReaderError::Removed
+                    | ReaderError::Swapped
+                    | ReaderError::NotResponding
+                    | ReaderError::VerifyFailed => StatusCode::CONFLICT,
+                };
+                ApiError::new(status, r.to_string(), None, Some("card"))
             }
             FlowError::Store(cause) => {
                 tracing::error!(%cause, "storage fault");

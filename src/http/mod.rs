@@ -7,7 +7,9 @@ pub mod error;
 pub mod extract;
 pub mod members;
 pub mod openapi;
+pub mod readers;
 pub mod sales;
+pub mod tray;
 
 use std::future::Future;
 
@@ -61,6 +63,13 @@ pub fn router(kiosk: Kiosk) -> Router {
             patch(members::update_contact),
         )
         .route("/api/birthdays", get(members::birthdays))
+        .route("/api/readers", get(readers::list))
+        .route("/api/readers/events", get(readers::events))
+        .route("/api/readers/{workstation}/read", post(readers::read))
+        .route("/api/readers/{workstation}/rewrite", post(readers::rewrite))
+        .route("/api/demo/tray", get(tray::view))
+        .route("/api/demo/tray/{workstation}/insert", post(tray::insert))
+        .route("/api/demo/tray/{workstation}/remove", post(tray::remove))
         .route("/api/review", post(back_office::run_review))
         .route("/api/policy", get(back_office::policy))
         .route("/api/gifts", get(back_office::gifts))

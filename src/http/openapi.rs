@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use super::{back_office, cards, members, sales};
+use super::{back_office, cards, members, readers, sales, tray};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,6 +31,13 @@ use super::{back_office, cards, members, sales};
         back_office::gifts,
         back_office::overdue_loss_reports,
         back_office::health,
+        readers::list,
+        readers::events,
+        readers::read,
+        readers::rewrite,
+        tray::view,
+        tray::insert,
+        tray::remove,
     )
 )]
 pub struct ApiDoc;

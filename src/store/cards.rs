@@ -29,6 +29,8 @@ pub struct Card {
     pub points_debt: i64,
     pub issued_store: String,
     pub issued_on: NaiveDate,
+    /// Write sequence of the record last written to the card (0: none yet).
+    pub record_seq: i64,
 }
 
 impl Card {
@@ -58,9 +60,10 @@ type CardRow = (
     i64,
     String,
     String,
+    i64,
 );
 
-const COLUMNS: &str = "number, member_id, tier, state, valid_from, expiry, lapsed_on, generation, replaces, replaced_by, upgrade_points_carried, points_debt, issued_store, issued_on";
+const COLUMNS: &str = "number, member_id, tier, state, valid_from, expiry, lapsed_on, generation, replaces, replaced_by, upgrade_points_carried, points_debt, issued_store, issued_on, record_seq";
 
 fn from_row(r: CardRow) -> Result<Card, StoreError> {
     Ok(Card {
@@ -82,6 +85,7 @@ fn from_row(r: CardRow) -> Result<Card, StoreError> {
         points_debt: r.11,
         issued_store: r.12,
         issued_on: parse_day(&r.13, "cards.issued_on")?,
+        record_seq: r.14,
     })
 }
 
@@ -122,8 +126,9 @@ pub async fn find_with_member(
         row.try_get(11)?,
         row.try_get(12)?,
         row.try_get(13)?,
+        row.try_get(14)?,
     ))?;
-    Ok(Some((card, super::members::from_row_at(&row, 14)?)))
+    Ok(Some((card, super::members::from_row_at(&row, 15)?)))
 }
 
 pub async fn find(conn: &mut SqliteConnection, number: &str) -> Result<Option<Card>, StoreError> {
@@ -278,6 +283,22 @@ pub async fn set_debt(
     sqlx::query("UPDATE cards SET points_debt = ?2 WHERE number = ?1")
         .bind(number)
         .bind(debt)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records what was written to the card: its write sequence and MAC key id.
+pub async fn set_record(
+    conn: &mut SqliteConnection,
+    number: &str,
+    seq: u32,
+    key_id: u8,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cards SET record_seq = ?2, record_key_id = ?3 WHERE number = ?1")
+        .bind(number)
+        .bind(i64::from(seq))
+        .bind(i64::from(key_id))
         .execute(conn)
         .await?;
     Ok(())

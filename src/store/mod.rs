@@ -3,6 +3,7 @@
 //! converted here only.
 
 pub mod card_events;
+pub mod card_tokens;
 pub mod cards;
 pub mod counters;
 pub mod gifts;

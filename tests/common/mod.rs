@@ -1,12 +1,17 @@
 //! Shared test helpers: boot the real kiosk (HTTP on port 0, a fresh SQLite file, a clock
-//! the test moves, the in-memory card writer) and talk to it like a till.
+//! the test moves, the in-memory card reader with a blank-card stock) and talk to it like a till.
 #![allow(dead_code)]
+
+pub mod pcscd;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use member_kiosk::card::memory::MemoryCardWriter;
+use member_kiosk::card::keys::Keyring;
+use member_kiosk::card::memory::MemoryCardReader;
+use member_kiosk::card::pcsc_reader::{PcscReader, ReaderConfig};
+use member_kiosk::card::reader::CardReader;
 use member_kiosk::clock::FixedClock;
 use member_kiosk::config::Config;
 use member_kiosk::kiosk::Kiosk;
@@ -17,7 +22,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub kiosk: Kiosk,
     pub clock: Arc<FixedClock>,
-    pub writer: Arc<MemoryCardWriter>,
+    pub cards: Arc<MemoryCardReader>,
     pub dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -36,14 +41,39 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(today: NaiveDate) -> TestApp {
+    let cards = Arc::new(MemoryCardReader::with_blank_stock(Arc::new(test_keys())));
+    boot(today, Vec::new(), cards.clone(), cards).await
+}
+
+/// A kiosk on real PC/SC readers (the process's private pcscd), with the reader monitor.
+pub async fn spawn_app_with_readers(today: NaiveDate, readers: Vec<ReaderConfig>) -> TestApp {
+    let pcsc = Arc::new(PcscReader::new(readers.clone(), Arc::new(test_keys())));
+    let app = boot(
+        today,
+        readers,
+        pcsc,
+        Arc::new(MemoryCardReader::empty(Arc::new(test_keys()))),
+    )
+    .await;
+    member_kiosk::flows::readers::start(&app.kiosk).expect("reader monitor starts");
+    app
+}
+
+async fn boot(
+    today: NaiveDate,
+    readers: Vec<ReaderConfig>,
+    reader: Arc<dyn CardReader>,
+    cards: Arc<MemoryCardReader>,
+) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = Config {
         database: dir.path().join("kiosk.db"),
+        readers,
+        card_timeout_ms: 3000,
         ..Config::default()
     };
     let clock = Arc::new(FixedClock::new(store_time(today)));
-    let writer = Arc::new(MemoryCardWriter::new());
-    let kiosk = Kiosk::start(config, clock.clone(), writer.clone())
+    let kiosk = Kiosk::start(config, clock.clone(), reader)
         .await
         .expect("kiosk starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -59,7 +89,7 @@ pub async fn spawn_app_on(today: NaiveDate) -> TestApp {
         client: reqwest::Client::new(),
         kiosk,
         clock,
-        writer,
+        cards,
         dir,
         stop: Some(stop),
     }
@@ -70,6 +100,7 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.kiosk.readers.stop();
     }
 }
 
@@ -291,5 +322,75 @@ impl TestApp {
     /// Enrols and returns the card number.
     pub async fn enrol_card(&self, n: u32, spend: &str, birth_date: NaiveDate) -> String {
         TestApp::card_number(&self.enrol(n, spend, birth_date).await)
+    }
+}
+
+/// The issuer key of every test kiosk (fixed, so a test can make cards of its own).
+pub fn test_keys() -> Keyring {
+    Keyring::single(1, [7u8; 32])
+}
+
+/// Reader configs for the two vpcd readers of the process's pcscd: `lounge` on 00 00 and
+/// `desk` on 00 01. `with_le`: send UPDATE BINARY as case 4 (vicc needs it).
+pub fn vpcd_readers(p: &pcscd::Pcscd, with_le: bool) -> Vec<ReaderConfig> {
+    [(0, "lounge"), (1, "desk")]
+        .into_iter()
+        .map(|(slot, workstation)| ReaderConfig {
+            name: p.reader(slot),
+            workstation: workstation.into(),
+            profile: member_kiosk::card::pcsc_reader::Profile::Iso7816,
+            update_binary_with_le: with_le,
+        })
+        .collect()
+}
+
+impl TestApp {
+    /// POST as staff `S01` at `workstation`.
+    pub async fn post_at(&self, workstation: &str, path: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("x-staff-id", "S01")
+            .header("x-workstation", workstation)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Waits (up to 10 s) until the reader at `workstation` shows a card present or not.
+    pub async fn wait_card(&self, workstation: &str, present: bool) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let status = self
+                .kiosk
+                .readers
+                .statuses()
+                .into_iter()
+                .find(|s| s.workstation == workstation);
+            if status
+                .as_ref()
+                .is_some_and(|s| s.connected && s.card_present == present)
+            {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "reader {workstation}: card present = {present} never seen; status {status:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Reads the card at `workstation` through the API; returns (status, check).
+    pub async fn read_card(&self, workstation: &str) -> (u16, Value) {
+        self.post_at(
+            workstation,
+            &format!("/api/readers/{workstation}/read"),
+            json!({}),
+        )
+        .await
     }
 }

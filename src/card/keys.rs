@@ -1,0 +1,291 @@
+//! The issuer keyring: the secret keys that MAC card records, by key id, so keys can rotate
+//! while cards written under an old key stay readable (card-format.md, "The record").
+//!
+//! Each card gets its own MAC key, derived as
+//! `HMAC-SHA256(issuer key[key_id], b"member-card-v1" || card number)`, so one card's key
+//! reveals nothing about another's.
+//!
+//! The key file is TOML, mode 0600, never in the repository and never logged:
+//!
+//! ```toml
+//! # member-kiosk issuer MAC keys: secret.
+//! current = 2          # the key id that signs new writes
+//!
+//! [keys]               # every key verifies; ids are 0..=255
+//! "1" = "<64 hex characters: 32 bytes>"
+//! "2" = "<64 hex characters: 32 bytes>"
+//! ```
+//!
+//! Deployments that inject secrets set `KIOSK_ISSUER_KEY` (64 hex characters) instead; see
+//! [`Keyring::from_env_value`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Domain separation for the per-card key, so the issuer key is never used for anything else
+/// with the same input.
+const CARD_KEY_LABEL: &[u8] = b"member-card-v1";
+
+/// Issuer keys are 32 bytes (the HMAC-SHA256 block is larger, so no key is hashed down).
+pub const KEY_LEN: usize = 32;
+
+/// The issuer's MAC keys by id; `current` signs new writes, all verify (rotation: old cards
+/// stay readable).
+#[derive(Clone)]
+pub struct Keyring {
+    current: u8,
+    /// Invariant: holds `current`.
+    keys: BTreeMap<u8, [u8; KEY_LEN]>,
+}
+
+/// Why the keys could not be loaded, created or saved. Messages name the file, the key id or
+/// the line, never key material.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot {action} {path}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The file is not valid TOML or lacks `current` / `[keys]`. Only the line is given:
+    /// the TOML parser's own message quotes the offending text, which may be a key.
+    #[error("key file is not valid (expected `current = <id>` and a [keys] table){}", line.map(|l| format!(" near line {l}")).unwrap_or_default())]
+    Syntax { line: Option<usize> },
+    #[error("key file: a key id in [keys] is not a number 0-255")]
+    BadKeyId,
+    #[error("key {id} is not {} hex characters ({KEY_LEN} bytes)", 2 * KEY_LEN)]
+    BadKey { id: u8 },
+    #[error("key file: current key id {current} has no key in [keys]")]
+    NoCurrentKey { current: u8 },
+    #[error("KIOSK_ISSUER_KEY must be {} hex characters ({KEY_LEN} bytes)", 2 * KEY_LEN)]
+    BadEnvKey,
+    #[error("all 256 key ids are used: no key id left to rotate to")]
+    IdsExhausted,
+    #[error("the operating system gave no random bytes: {0}")]
+    Random(String),
+}
+
+/// The key file as stored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    current: u8,
+    keys: BTreeMap<String, String>,
+}
+
+impl Keyring {
+    /// The key id that signs new writes.
+    pub fn current_id(&self) -> u8 {
+        self.current
+    }
+
+    /// All key ids, ascending.
+    pub fn ids(&self) -> Vec<u8> {
+        self.keys.keys().copied().collect()
+    }
+
+    /// HMAC key for one card:
+    /// `HMAC-SHA256(issuer key[key_id], b"member-card-v1" || card_number)`.
+    /// None for an unknown id.
+    pub fn card_key(&self, key_id: u8, card_number: &str) -> Option<[u8; 32]> {
+        let issuer = self.keys.get(&key_id)?;
+        let mut mac = HmacSha256::new_from_slice(issuer).ok()?;
+        mac.update(CARD_KEY_LABEL);
+        mac.update(card_number.as_bytes());
+        Some(mac.finalize().into_bytes().into())
+    }
+
+    /// A keyring with one fixed key (tests, benches).
+    pub fn single(id: u8, secret: [u8; 32]) -> Keyring {
+        Keyring {
+            current: id,
+            keys: BTreeMap::from([(id, secret)]),
+        }
+    }
+
+    /// Loads the key file, or creates it with one random key (id 1) if it does not exist
+    /// (first run of the demo). File mode 0600; parent dir created.
+    pub fn load_or_create(path: &Path) -> Result<Keyring, KeyError> {
+        match fs::symlink_metadata(path) {
+            Ok(_) => return Keyring::load(path),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(source) => return Err(io_error("read", path, source)),
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| io_error("create the directory", dir, e))?;
+        }
+        let keys = Keyring::single(1, random_key()?);
+        // `create_new`: if another kiosk process created the file meanwhile, use its key
+        // rather than overwrite it (cards may already carry MACs under it).
+        match write_new(path, &keys.to_toml()) {
+            Ok(()) => {
+                tracing::info!(path = %path.display(), "created issuer key file with key id 1");
+                Ok(keys)
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Keyring::load(path),
+            Err(e) => Err(io_error("create", path, e)),
+        }
+    }
+
+    /// Loads the key file. Refuses a file whose `current` id has no key, or a key that is
+    /// not 32 bytes.
+    pub fn load(path: &Path) -> Result<Keyring, KeyError> {
+        let text = fs::read_to_string(path).map_err(|e| io_error("read", path, e))?;
+        warn_if_readable_by_others(path);
+        Keyring::parse(&text)
+    }
+
+    /// Adds a new random key, makes it current, saves the file (old keys kept for reading).
+    /// Returns the new key id. On a failed save the keyring is left as it was.
+    pub fn rotate(&mut self, path: &Path) -> Result<u8, KeyError> {
+        let id = self
+            .keys
+            .keys()
+            .next_back()
+            .map_or(Some(1), |max| max.checked_add(1))
+            .ok_or(KeyError::IdsExhausted)?;
+        let mut next = self.clone();
+        next.keys.insert(id, random_key()?);
+        next.current = id;
+        next.save(path)?;
+        *self = next;
+        tracing::info!(key_id = id, path = %path.display(), "rotated issuer key");
+        Ok(id)
+    }
+
+    /// From env: KIOSK_ISSUER_KEY = 64 hex chars (key id from KIOSK_ISSUER_KEY_ID, default
+    /// 1) — for deployments that inject secrets.
+    pub fn from_env_value(hex: &str, id: u8) -> Result<Keyring, KeyError> {
+        let secret = decode_key(hex.trim()).ok_or(KeyError::BadEnvKey)?;
+        Ok(Keyring::single(id, secret))
+    }
+
+    fn parse(text: &str) -> Result<Keyring, KeyError> {
+        let file: KeyFile = toml::from_str(text).map_err(|e| KeyError::Syntax {
+            line: e.span().map(|s| line_of(text, s.start)),
+        })?;
+        let mut keys = BTreeMap::new();
+        for (id, value) in &file.keys {
+            let id: u8 = id.trim().parse().map_err(|_| KeyError::BadKeyId)?;
+            let secret = decode_key(value).ok_or(KeyError::BadKey { id })?;
+            keys.insert(id, secret);
+        }
+        if !keys.contains_key(&file.current) {
+            return Err(KeyError::NoCurrentKey {
+                current: file.current,
+            });
+        }
+        Ok(Keyring {
+            current: file.current,
+            keys,
+        })
+    }
+
+    fn to_toml(&self) -> String {
+        let mut out = String::from(
+            "# member-kiosk issuer MAC keys: secret. Never commit, copy or log this file.\n\
+             # `current` signs new card writes; every key in [keys] verifies.\n",
+        );
+        out.push_str(&format!("current = {}\n\n[keys]\n", self.current));
+        for (id, secret) in &self.keys {
+            out.push_str(&format!("\"{id}\" = \"{}\"\n", hex::encode(secret)));
+        }
+        out
+    }
+
+    /// Replaces the file atomically (temp file + rename), so a crash never leaves a key
+    /// file without the keys that signed the cards already out there.
+    fn save(&self, path: &Path) -> Result<(), KeyError> {
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        // A stale temp file from a crash would make `create_new` fail.
+        let _ = fs::remove_file(&tmp);
+        write_new(&tmp, &self.to_toml()).map_err(|e| io_error("write", &tmp, e))?;
+        fs::rename(&tmp, path).map_err(|e| io_error("replace", path, e))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Best effort: makes the rename durable on filesystems that need it.
+            let _ = fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Keyring {
+    /// Key ids only: a keyring in a log line or a panic message must not leak keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("current", &self.current)
+            .field("ids", &self.ids())
+            .finish_non_exhaustive()
+    }
+}
+
+fn io_error(action: &'static str, path: &Path, source: io::Error) -> KeyError {
+    KeyError::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn decode_key(hex_text: &str) -> Option<[u8; KEY_LEN]> {
+    let mut key = [0u8; KEY_LEN];
+    hex::decode_to_slice(hex_text, &mut key).ok()?;
+    Some(key)
+}
+
+fn random_key() -> Result<[u8; KEY_LEN], KeyError> {
+    let mut key = [0u8; KEY_LEN];
+    getrandom::fill(&mut key).map_err(|e| KeyError::Random(e.to_string()))?;
+    Ok(key)
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()
+        .iter()
+        .take(offset)
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// Creates `path` (which must not exist) readable by its owner only, writes and syncs it.
+fn write_new(path: &Path, contents: &str) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.sync_all()
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(path = %path.display(), mode = format!("{mode:o}"), "issuer key file is readable by others: chmod 600 it");
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
