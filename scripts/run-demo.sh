@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# README command 1: install what is missing, build, seed a demo store on first run, and run
-# the kiosk (embedded SQLite, demo data, in-memory card writer) at http://localhost:8080.
+# README command 1: install what is missing, build, seed a demo store on first run, start
+# pcscd with the vpcd virtual reader, and run the kiosk in demo mode at http://localhost:8080
+# (embedded SQLite, demo data, virtual card readers with a card tray, file printer later).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 cargo build --release --locked
+export KIOSK_CONFIG="${KIOSK_CONFIG:-scripts/demo.toml}"
 export KIOSK_DATABASE="${KIOSK_DATABASE:-var/demo/kiosk.db}"
 export KIOSK_LISTEN="${KIOSK_LISTEN:-127.0.0.1:8080}"
+export KIOSK_KEY_FILE="${KIOSK_KEY_FILE:-var/demo/issuer-key.toml}"
 demo_dir="$(dirname "$KIOSK_DATABASE")"
 mkdir -p "$demo_dir"
+
+# pcscd with the vpcd driver (Debian's /etc/reader.conf.d/vpcd): start it if it isn't running.
+if ! pgrep -x pcscd >/dev/null; then
+  pcscd
+  sleep 1
+fi
+
 if [ ! -f "$KIOSK_DATABASE" ]; then
   echo "seeding a demo store into $KIOSK_DATABASE"
   ./target/release/member-kiosk demo-data --members "${DEMO_MEMBERS:-500}" | tee "$demo_dir/cards.json"
 fi
-echo "kiosk on http://$KIOSK_LISTEN  (demo cards: $demo_dir/cards.json; Ctrl-C stops)"
+echo "kiosk on http://$KIOSK_LISTEN  (demo cards: $demo_dir/cards.json; card tray: /api/demo/tray; Ctrl-C stops)"
 exec ./target/release/member-kiosk serve

@@ -14,5 +14,6 @@ echo "== cargo doc (no warnings)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --quiet
 echo "== cargo test"
 cargo test --locked --lib --bins --tests
-echo "== bench smoke (tiny sizes; the real figures come from 'cargo bench --bench kiosk')"
+echo "== bench smoke (tiny sizes; the real figures come from 'cargo bench')"
 BENCH_MEMBERS=2000 BENCH_LOOKUPS=640 BENCH_SALES=64 cargo bench --locked --bench kiosk
+BENCH_CARD_READS=200 cargo bench --locked --bench card

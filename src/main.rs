@@ -44,6 +44,9 @@ enum Command {
         #[arg(long)]
         date: Option<NaiveDate>,
     },
+    /// Add a new issuer key and make it the one new cards are written with; cards written
+    /// under older keys stay readable (the old keys are kept in the key file).
+    RotateKey,
     /// Seed a new database with a realistic demo store.
     DemoData {
         #[arg(long, default_value_t = 500)]
@@ -62,6 +65,15 @@ async fn main() -> anyhow::Result<()> {
     let config =
         Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("configuration")?;
     let listen = config.listen.clone();
+    if let Command::RotateKey = cli.command {
+        let mut keys = Keyring::load(&config.key_file)
+            .with_context(|| format!("issuer key file {}", config.key_file.display()))?;
+        let id = keys
+            .rotate(&config.key_file)
+            .context("rotating the issuer key")?;
+        println!("issuer key {id} is now used for new cards; older keys still verify old cards");
+        return Ok(());
+    }
     let keys = Arc::new(issuer_keys(&config)?);
     let card_reader: Arc<dyn CardReader> = match config.card_reader {
         CardReaderKind::Pcsc => Arc::new(PcscReader::new(config.readers.clone(), keys.clone())),
@@ -79,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
         .context("starting the kiosk")?;
     kiosk.tray = tray;
     match cli.command {
-        Command::Migrate => tracing::info!("database ready"),
+        Command::Migrate | Command::RotateKey => tracing::info!("database ready"),
         Command::Review { date } => {
             let mut action = kiosk.action("system", "cli");
             if let Some(d) = date {

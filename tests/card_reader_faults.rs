@@ -353,3 +353,138 @@ async fn the_reader_service_survives_a_pcscd_restart() {
         "{check}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contactless_uid_card_is_bound_at_issue_and_recognised_after() {
+    use member_kiosk::card::pcsc_reader::{Profile, ReaderConfig};
+    let p = fresh_pcscd();
+    let readers = vec![ReaderConfig {
+        name: p.reader(0),
+        workstation: "lounge".into(),
+        profile: Profile::Contactless,
+        update_binary_with_le: false,
+    }];
+    let app = spawn_app_with_readers(day(2026, 3, 10), readers).await;
+    let card = VirtualCard::contactless(&[0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6]);
+    let inserted = card.insert(&p.card_addr(0)).expect("insert");
+    app.wait_card("lounge", true).await;
+    let (_, check) = app.read_card("lounge").await;
+    assert_eq!(check["verdict"], "unknown", "{check}");
+
+    app.guest_cash_sale("Q-1", "300.00").await;
+    let (status, enrolled) = enrol_at_lounge(&app, 1, "Q-1").await;
+    assert_eq!(status, 201, "{enrolled}");
+    let number = TestApp::card_number(&enrolled);
+    let (_, check) = app.read_card("lounge").await;
+    assert_eq!(
+        (
+            check["verdict"].as_str(),
+            check["card_number"].as_str(),
+            check["apdus"].as_i64()
+        ),
+        (Some("active"), Some(number.as_str()), Some(1)),
+        "{check}"
+    );
+    let bound: String = sqlx::query_scalar("SELECT uid FROM card_tokens WHERE card_number = ?1")
+        .bind(&number)
+        .fetch_one(&app.kiosk.db.reader)
+        .await
+        .expect("binding");
+    assert_eq!(bound, "04A1B2C3D4E5F6");
+
+    // Another tag is nobody's; a bound tag of a blocked card is refused.
+    drop(inserted);
+    app.wait_card("lounge", false).await;
+    let stranger = VirtualCard::contactless(&[0x04, 0x11, 0x22, 0x33]);
+    let other = stranger.insert(&p.card_addr(0)).expect("insert");
+    app.wait_card("lounge", true).await;
+    assert_eq!(app.read_card("lounge").await.1["verdict"], "unknown");
+    drop(other);
+    app.wait_card("lounge", false).await;
+    let (status, _) = app
+        .post_at(
+            "desk",
+            &format!("/api/cards/{number}/loss-report"),
+            json!({ "channel": "phone" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let _back = card.insert(&p.card_addr(0)).expect("insert");
+    app.wait_card("lounge", true).await;
+    assert_eq!(app.read_card("lounge").await.1["verdict"], "blocked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reader_events_stream_insertion_read_and_removal() {
+    use member_kiosk::flows::readers::ReaderEvent;
+    let p = fresh_pcscd();
+    let app = spawn_app_with_readers(day(2026, 3, 10), vpcd_readers(&p, false)).await;
+    // The HTTP stream answers as Server-Sent Events.
+    let response = app
+        .client
+        .get(app.url("/api/readers/events"))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("text/event-stream")
+    );
+
+    let mut events = app.kiosk.readers.subscribe();
+    let card = VirtualCard::blank();
+    let inserted = card.insert(&p.card_addr(0)).expect("insert");
+    let mut seen = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !seen
+        .iter()
+        .any(|e| matches!(e, ReaderEvent::CardRead { .. }))
+    {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("events within 10 s")
+            .expect("event");
+        seen.push(event);
+    }
+    assert!(
+        matches!(&seen[0], ReaderEvent::CardInserted { workstation } if workstation == "lounge"),
+        "{seen:?}"
+    );
+    match seen.last() {
+        Some(ReaderEvent::CardRead { workstation, check }) => assert_eq!(
+            (workstation.as_str(), check.verdict),
+            ("lounge", member_kiosk::flows::card_check::Verdict::Blank)
+        ),
+        other => panic!("{other:?}"),
+    }
+    let (_, readers) = app.get("/api/readers").await;
+    assert_eq!(
+        (
+            readers[0]["workstation"].as_str(),
+            readers[0]["card_present"].as_bool(),
+            readers[0]["last_check"]["verdict"].as_str()
+        ),
+        (Some("desk"), Some(false), None)
+    );
+    assert_eq!(
+        (
+            readers[1]["card_present"].as_bool(),
+            readers[1]["last_check"]["verdict"].as_str()
+        ),
+        (Some(true), Some("blank"))
+    );
+    drop(inserted);
+    let removed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(ReaderEvent::CardRemoved { workstation }) = events.recv().await {
+                return workstation;
+            }
+        }
+    })
+    .await
+    .expect("removal seen");
+    assert_eq!(removed, "lounge");
+}
