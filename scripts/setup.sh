@@ -30,7 +30,7 @@ ensure_cargo() {
   done
   export PATH
   if ! command -v cargo >/dev/null; then
-    echo "cargo not found: install Rust >= 1.80 (rustup) first; Debian's own cargo is too old." >&2
+    echo "cargo not found: install Rust >= 1.88 (rustup) first; Debian's own cargo is too old." >&2
     exit 1
   fi
 }

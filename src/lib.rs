@@ -11,4 +11,5 @@ pub mod domain;
 pub mod flows;
 pub mod http;
 pub mod kiosk;
+pub mod receipt;
 pub mod store;
