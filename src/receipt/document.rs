@@ -34,17 +34,35 @@ pub enum Align {
 #[serde(tag = "block", rename_all = "snake_case")]
 pub enum Block {
     /// Centred, double height and width (store name, document title).
-    Title { text: String },
-    Text { text: String, align: Align, bold: bool },
+    Title {
+        text: String,
+    },
+    Text {
+        text: String,
+        align: Align,
+        bold: bool,
+    },
     /// A label on the left and a value flush right on the same line (wrapped if too long).
-    Pair { left: String, right: String, bold: bool },
+    Pair {
+        left: String,
+        right: String,
+        bold: bool,
+    },
     /// An item row: columns with relative widths (e.g. name 3, qty 1, amount 2); numeric
     /// columns right-aligned.
-    Row { cells: Vec<String>, widths: Vec<u8>, right_aligned: Vec<bool> },
+    Row {
+        cells: Vec<String>,
+        widths: Vec<u8>,
+        right_aligned: Vec<bool>,
+    },
     /// A full-width line of `-`.
     Rule,
-    Qr { payload: String },
-    Feed { lines: u8 },
+    Qr {
+        payload: String,
+    },
+    Feed {
+        lines: u8,
+    },
     Cut,
 }
 
