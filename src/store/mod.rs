@@ -53,6 +53,8 @@ impl Db {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let writer = SqlitePoolOptions::new()
+            // A local file: no need to ping a connection before each use (a round trip).
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
@@ -60,6 +62,8 @@ impl Db {
             .await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
         let reader = SqlitePoolOptions::new()
+            // A local file: no need to ping a connection before each use (a round trip).
+            .test_before_acquire(false)
             .max_connections(readers.max(1))
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options.read_only(true))
