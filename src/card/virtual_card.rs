@@ -441,7 +441,7 @@ impl CardState {
         node_at(&self.mf, df_path)?
             .children()
             .iter()
-            .position(|c| c.fid() == fid && want_df.map_or(true, |df| c.is_df() == df))
+            .position(|c| c.fid() == fid && want_df.is_none_or(|df| c.is_df() == df))
     }
 
     fn fid_arg(data: &[u8]) -> Result<u16, u16> {
@@ -453,7 +453,7 @@ impl CardState {
 
     /// Resolves a path of FIDs from `start`: every FID but the last names a DF, the last a DF or an EF.
     fn walk_path(&self, start: Vec<usize>, data: &[u8]) -> Result<Target, u16> {
-        if data.is_empty() || data.len() % 2 != 0 {
+        if data.is_empty() || !data.len().is_multiple_of(2) {
             return Err(SW_LC_INCONSISTENT);
         }
         let fids: Vec<u16> = data

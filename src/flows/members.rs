@@ -52,7 +52,7 @@ pub fn mask(value: &str, head: usize, tail: usize) -> String {
     let hidden = chars.len() - head - tail;
     chars[..head]
         .iter()
-        .chain(std::iter::repeat(&'*').take(hidden))
+        .chain(std::iter::repeat_n(&'*', hidden))
         .chain(&chars[chars.len() - tail..])
         .collect()
 }
