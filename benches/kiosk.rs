@@ -332,8 +332,9 @@ async fn bench_commits(base: &str, members: u64, total: usize) -> f64 {
 }
 
 /// The same rows a committed card sale writes (sale, 3 lines, 1 tender, 2 ledger entries
-/// with their outbox rows, the sale's outbox row), one transaction per sale, one connection,
-/// WAL + synchronous=FULL: what SQLite does without the kiosk's batching.
+/// with their outbox rows, the sale's outbox row, the receipt's print job and its printed
+/// state), one transaction per sale, one connection, WAL + synchronous=FULL: what SQLite
+/// does without the kiosk's batching.
 async fn bench_raw_baseline(db: &std::path::Path, total: usize) -> f64 {
     let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
         .expect("options")
@@ -343,6 +344,11 @@ async fn bench_raw_baseline(db: &std::path::Path, total: usize) -> f64 {
     let mut conn = opts.connect().await.expect("connect");
     let cardno = card(7);
     let payload = "x".repeat(900);
+    // About the size of a 3-line sale receipt's document as JSON.
+    let document = format!(
+        "{{\"kind\":\"sale_receipt\",\"blocks\":\"{}\"}}",
+        "y".repeat(2600)
+    );
     let started = Instant::now();
     for i in 0..total {
         let mut tx = conn.begin().await.expect("begin");
@@ -392,6 +398,15 @@ async fn bench_raw_baseline(db: &std::path::Path, total: usize) -> f64 {
             .execute(&mut *tx)
             .await
             .expect("outbox");
+        // The receipt's print job, queued with the sale and marked printed afterwards.
+        let job: i64 = sqlx::query_scalar(
+            "INSERT INTO print_jobs (workstation, kind, document, created_at, state, attempts) VALUES ('T01', 'sale_receipt', ?1, '2026-06-02T02:00:00Z', 'pending', 1) RETURNING id",
+        )
+        .bind(&document)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("print job");
+        sqlx::query("UPDATE print_jobs SET state = 'printed', printed_at = '2026-06-02T02:00:01Z' WHERE id = ?1").bind(job).execute(&mut *tx).await.expect("printed");
         tx.commit().await.expect("commit");
     }
     total as f64 / started.elapsed().as_secs_f64()

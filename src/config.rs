@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use crate::card::pcsc_reader::ReaderConfig;
 use crate::card::tray::TraySlot;
+use crate::printer::PrinterConfig;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -42,6 +43,10 @@ pub struct Config {
     pub demo_tray: Vec<TraySlot>,
     /// Where the demo tray keeps the virtual cards taken out of the readers.
     pub demo_cards_dir: PathBuf,
+    /// Receipt printers, one per workstation; a workstation without one prints to the spool.
+    pub printers: Vec<PrinterConfig>,
+    /// The file spool's folder (`<job>.bin` and `<job>.txt` preview).
+    pub spool_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -71,6 +76,8 @@ impl Default for Config {
             card_timeout_ms: 5000,
             demo_tray: Vec::new(),
             demo_cards_dir: PathBuf::from("var/demo/cards"),
+            printers: Vec::new(),
+            spool_dir: PathBuf::from("var/spool"),
         }
     }
 }
@@ -154,6 +161,9 @@ impl Config {
         if let Some(v) = env("KIOSK_KEY_FILE") {
             config.key_file = PathBuf::from(v);
         }
+        if let Some(v) = env("KIOSK_SPOOL_DIR") {
+            config.spool_dir = PathBuf::from(v);
+        }
         if let Some(v) = env("KIOSK_UI_DIR") {
             config.ui_dir = PathBuf::from(v);
         }
@@ -187,6 +197,21 @@ impl Config {
                 message: "card_reader = \"pcsc\" needs at least one [[readers]] entry".into(),
             });
         }
+        let mut printer_workstations = std::collections::HashSet::new();
+        for p in &self.printers {
+            if let Some(message) = p.problem() {
+                return Err(ConfigError::Invalid {
+                    name: "printers",
+                    message: format!("workstation {:?}: {message}", p.workstation),
+                });
+            }
+            if !printer_workstations.insert(p.workstation.as_str()) {
+                return Err(ConfigError::Invalid {
+                    name: "printers",
+                    message: format!("workstation {:?} has two printers", p.workstation),
+                });
+            }
+        }
         if self.commit_batch_max == 0 {
             return Err(ConfigError::Invalid {
                 name: "commit_batch_max",
@@ -217,5 +242,27 @@ mod tests {
         let e =
             Config::load(None, |k| (k == "KIOSK_STORE_ID").then(|| "12".to_string())).unwrap_err();
         assert!(e.to_string().starts_with("store_id"));
+    }
+
+    #[test]
+    fn printers_from_the_file_with_defaults() {
+        let c: Config = toml::from_str(
+            "[[printers]]\nworkstation = \"checkout-1\"\ndriver = \"network\"\naddress = \"10.0.0.5:9100\"\npaper = \"mm58\"\n\n[[printers]]\nworkstation = \"lounge\"\n",
+        )
+        .unwrap();
+        assert!(c.validate().is_ok());
+        assert_eq!(c.spool_dir, PathBuf::from("var/spool"));
+        let p = &c.printers[0];
+        assert_eq!(p.paper, crate::receipt::render::Paper::Mm58);
+        assert_eq!(p.language, crate::receipt::render::Language::Zh);
+        assert_eq!(p.timeout_ms, 3000);
+        assert_eq!(c.printers[1].driver, crate::printer::DriverKind::Spool);
+        let bad: Config =
+            toml::from_str("[[printers]]\nworkstation = \"desk\"\ndriver = \"device\"\n").unwrap();
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .starts_with("printers"));
     }
 }

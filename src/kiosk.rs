@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::domain::policy::Policy;
 use crate::flows::checkout::SaleCommitter;
 use crate::flows::readers::ReaderHub;
+use crate::printer::Printers;
 use crate::store::{self, Db, StoreError};
 
 #[derive(Clone)]
@@ -25,6 +26,8 @@ pub struct Kiosk {
     /// The demo card tray, in demo / training mode only.
     pub tray: Option<Arc<CardTray>>,
     pub sales: SaleCommitter,
+    /// Each workstation's receipt printer (the spool for those without one).
+    pub printers: Arc<Printers>,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
 }
 
@@ -61,6 +64,7 @@ impl Kiosk {
         let config = Arc::new(config);
         let sales = SaleCommitter::start(db.writer.clone(), config.commit_batch_max);
         let readers = Arc::new(ReaderHub::new(&config.readers));
+        let printers = Arc::new(Printers::from_config(&config));
         Ok(Kiosk {
             config,
             db,
@@ -69,6 +73,7 @@ impl Kiosk {
             readers,
             tray: None,
             sales,
+            printers,
             policies: Arc::new(RwLock::new(policies)),
         })
     }

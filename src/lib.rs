@@ -11,5 +11,6 @@ pub mod domain;
 pub mod flows;
 pub mod http;
 pub mod kiosk;
+pub mod printer;
 pub mod receipt;
 pub mod store;

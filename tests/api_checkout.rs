@@ -123,7 +123,13 @@ async fn same_receipt_same_body_replays_the_first_answer_once() {
         )
         .await;
     assert_eq!(status, 201, "{again}");
-    assert_eq!(again, first, "the very first answer, committed_at included");
+    assert_eq!(again["print"], json!([]), "a replay is not printed again");
+    assert_eq!(first["print"][0]["state"], "printed", "{first}");
+    assert_eq!(
+        receipt_only(again),
+        receipt_only(first.clone()),
+        "the very first answer, committed_at included"
+    );
     assert_eq!(
         written(&app).await,
         after_first,
@@ -154,9 +160,8 @@ async fn same_receipt_sent_by_five_tills_at_once_is_one_sale() {
         answers.push(done.expect("task"));
     }
     assert!(
-        answers
-            .iter()
-            .all(|(status, body)| *status == 201 && *body == answers[0].1),
+        answers.iter().all(|(status, body)| *status == 201
+            && receipt_only(body.clone()) == receipt_only(answers[0].1.clone())),
         "{answers:?}"
     );
     assert_eq!(app.count("sales").await, sales_before + 1);
@@ -720,7 +725,7 @@ async fn a_retry_writing_amounts_differently_is_the_same_sale() {
     assert_eq!(receipt["tenders"][0]["amount"], "900.00");
     let (again, replay) = app.post("/api/sales", body("900.00", "900")).await;
     assert_eq!(again, 201, "{replay}");
-    assert_eq!(replay, receipt);
+    assert_eq!(receipt_only(replay), receipt_only(receipt));
     assert_eq!(app.count("sales").await, 1);
 }
 
@@ -735,4 +740,12 @@ async fn wrong_method_and_bad_query_answer_in_json() {
     let (status, body) = app.get("/api/birthdays?date=not-a-day").await;
     assert_eq!(status, 400);
     assert_eq!(body["field"], "date");
+}
+
+/// A sale answer without its `print` outcomes: the part that is stored and replayed.
+fn receipt_only(mut answer: Value) -> Value {
+    if let Some(map) = answer.as_object_mut() {
+        map.remove("print");
+    }
+    answer
 }

@@ -17,6 +17,8 @@ use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 
 use super::lookup::{load_card, member_context, parse_card_number};
+use super::printing::{self, record_result, JobResult};
+use super::slips::{self, SlipContext};
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::basket::{Basket, BasketLine, Tender};
@@ -26,6 +28,8 @@ use crate::domain::policy::Policy;
 use crate::domain::quote::{check_tenders_settle, quote, Quote};
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
+use crate::receipt::document::Document;
+use crate::store::print_jobs;
 use crate::store::{self, ledger::Refs, StoreError};
 
 /// A basket to price, optionally for a member card.
@@ -118,13 +122,30 @@ pub async fn commit_sale(k: &Kiosk, staff_id: &str, req: SaleRequest) -> Result<
     }
     let action = k.action(staff_id, &req.till_id);
     let policy = k.policy(action.today);
-    k.sales
+    let slip = slips::context(k, &action.workstation);
+    let committed = k
+        .sales
         .commit(Job {
-            action,
+            action: action.clone(),
             policy,
             request: req,
+            slip,
         })
-        .await
+        .await?;
+    // The receipt job was stored with the sale; it prints now. A printer fault never undoes
+    // the sale. A replayed sale is not printed again (the till asks for a reprint).
+    let outcomes = match committed.fresh {
+        Some(fresh) => vec![printing::print_stored(k, fresh.0, &action.workstation, fresh.1).await],
+        None => Vec::new(),
+    };
+    Ok(slips::with_print(committed.json, outcomes))
+}
+
+/// What the committer hands back: the stored answer, and for a sale committed just now (not
+/// a replay) its receipt's print job and document.
+pub struct Committed {
+    pub json: Value,
+    pub fresh: Option<Box<(i64, Document)>>,
 }
 
 /// Receipt and refund numbers: 1–40 letters, digits, `-`, `_` or `/`.
@@ -170,81 +191,116 @@ pub struct Job {
     action: Action,
     policy: Arc<Policy>,
     request: SaleRequest,
+    /// For the receipt queued with the sale.
+    slip: SlipContext,
 }
 
 struct Queued {
     job: Job,
-    reply: oneshot::Sender<Result<Value, FlowError>>,
+    reply: oneshot::Sender<Result<Committed, FlowError>>,
+}
+
+/// What the committer writes: sales, and the results of printing their receipts (written
+/// with the next batch rather than in a transaction of their own).
+enum Work {
+    Sale(Box<Queued>),
+    PrintResult {
+        job_id: i64,
+        result: JobResult,
+        at: DateTime<Utc>,
+    },
 }
 
 /// Handle to the committer task.
 #[derive(Clone)]
 pub struct SaleCommitter {
-    queue: mpsc::Sender<Queued>,
+    queue: mpsc::Sender<Work>,
 }
 
 impl SaleCommitter {
-    /// Starts the committer on `writer`; it writes at most `batch_max` sales per transaction.
+    /// Starts the committer on `writer`; it writes at most `batch_max` items per transaction.
     pub fn start(writer: SqlitePool, batch_max: usize) -> SaleCommitter {
         let (queue, rx) = mpsc::channel(batch_max * 8);
         tokio::spawn(run(writer, rx, batch_max));
         SaleCommitter { queue }
     }
 
-    async fn commit(&self, job: Job) -> Result<Value, FlowError> {
+    async fn commit(&self, job: Job) -> Result<Committed, FlowError> {
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Queued { job, reply })
+            .send(Work::Sale(Box::new(Queued { job, reply })))
             .await
             .map_err(|_| StoreError::Open("sale committer stopped".into()))?;
         answer
             .await
             .map_err(|_| StoreError::Open("sale committer stopped".into()))?
     }
+
+    /// Queues a print result to be recorded with the next batch; never waits.
+    pub fn record_print(&self, job_id: i64, result: JobResult, at: DateTime<Utc>) {
+        let work = Work::PrintResult { job_id, result, at };
+        if let Err(mpsc::error::TrySendError::Full(work)) = self.queue.try_send(work) {
+            let queue = self.queue.clone();
+            tokio::spawn(async move {
+                let _ = queue.send(work).await;
+            });
+        }
+    }
 }
 
-async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Queued>, batch_max: usize) {
+async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Work>, batch_max: usize) {
     let mut batch = Vec::with_capacity(batch_max);
     while let Some(first) = rx.recv().await {
         batch.push(first);
         while batch.len() < batch_max {
             match rx.try_recv() {
-                Ok(q) => batch.push(q),
+                Ok(w) => batch.push(w),
                 Err(_) => break,
             }
         }
         let results = commit_batch(&writer, &batch).await;
-        for (q, result) in batch.drain(..).zip(results) {
-            // The till may have gone; the sale stands and a retry replays it.
-            let _ = q.reply.send(result);
+        for (work, result) in batch.drain(..).zip(results) {
+            if let (Work::Sale(q), Some(result)) = (work, result) {
+                // The till may have gone; the sale stands and a retry replays it.
+                let _ = q.reply.send(result);
+            }
         }
     }
 }
 
+type Answers = Vec<Option<Result<Committed, FlowError>>>;
+
 // The explicit `Send` future type works around the compiler's higher-ranked lifetime
 // inference on sqlx executors inside `tokio::spawn`.
-fn commit_batch<'a>(
-    writer: &'a SqlitePool,
-    batch: &'a [Queued],
-) -> BoxFuture<'a, Vec<Result<Value, FlowError>>> {
+fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Work]) -> BoxFuture<'a, Answers> {
     Box::pin(async move {
         let mut tx = match writer.begin().await {
             Ok(tx) => tx,
-            Err(e) => return failed_all(batch.len(), &e.to_string()),
+            Err(e) => return failed_all(batch, &e.to_string()),
         };
         let mut results = Vec::with_capacity(batch.len());
-        for q in batch {
-            let result = match sqlx::query("SAVEPOINT sale").execute(&mut *tx).await {
-                Ok(_) => commit_one(&mut tx, &q.job).await,
+        for work in batch {
+            let result = match sqlx::query("SAVEPOINT item").execute(&mut *tx).await {
+                Ok(_) => match work {
+                    Work::Sale(q) => commit_one(&mut tx, &q.job).await,
+                    Work::PrintResult { job_id, result, at } => {
+                        record_result(&mut tx, *job_id, result, *at)
+                            .await
+                            .map(|()| Committed {
+                                json: Value::Null,
+                                fresh: None,
+                            })
+                    }
+                },
                 Err(e) => Err(e.into()),
             };
             let end = if result.is_ok() {
-                "RELEASE sale"
+                "RELEASE item"
             } else {
-                "ROLLBACK TO sale"
+                "ROLLBACK TO item"
             };
             let ended = match sqlx::query(end).execute(&mut *tx).await {
-                Ok(_) if result.is_err() => sqlx::query("RELEASE sale")
+                Ok(_) if result.is_err() => sqlx::query("RELEASE item")
                     .execute(&mut *tx)
                     .await
                     .map(|_| ()),
@@ -252,27 +308,41 @@ fn commit_batch<'a>(
                 Err(e) => Err(e),
             };
             if let Err(e) = ended {
-                return failed_all(batch.len(), &e.to_string());
+                return failed_all(batch, &e.to_string());
             }
-            results.push(result);
+            results.push(match work {
+                Work::Sale(_) => Some(result),
+                Work::PrintResult { job_id, .. } => {
+                    if let Err(error) = result {
+                        tracing::error!(job_id, %error, "print result not recorded; the job stays pending");
+                    }
+                    None
+                }
+            });
         }
         match tx.commit().await {
             Ok(()) => results,
-            Err(e) => failed_all(batch.len(), &e.to_string()),
+            Err(e) => failed_all(batch, &e.to_string()),
         }
     })
 }
 
-fn failed_all(n: usize, why: &str) -> Vec<Result<Value, FlowError>> {
-    (0..n)
-        .map(|_| Err(StoreError::Open(format!("sale not committed: {why}")).into()))
+fn failed_all(batch: &[Work], why: &str) -> Answers {
+    batch
+        .iter()
+        .map(|work| match work {
+            Work::Sale(_) => Some(Err(
+                StoreError::Open(format!("sale not committed: {why}")).into()
+            )),
+            Work::PrintResult { .. } => None,
+        })
         .collect()
 }
 
 fn commit_one<'a>(
     conn: &'a mut SqliteConnection,
     job: &'a Job,
-) -> BoxFuture<'a, Result<Value, FlowError>> {
+) -> BoxFuture<'a, Result<Committed, FlowError>> {
     Box::pin(async move {
         let (action, policy, req) = (&job.action, &job.policy, &job.request);
         let hash = request_hash(&canonical(req));
@@ -281,6 +351,7 @@ fn commit_one<'a>(
         {
             if filed.request_hash == hash {
                 return serde_json::from_str(&filed.response)
+                    .map(|json| Committed { json, fresh: None })
                     .map_err(|_| StoreError::Corrupt("sales.response").into());
             }
             return Err(FlowError::conflict(
@@ -387,7 +458,13 @@ fn commit_one<'a>(
             action.now,
         )
         .await?;
-        Ok(json)
+        let doc = slips::sale(&job.slip, action, &receipt, &basket);
+        let print_job =
+            print_jobs::insert(conn, &action.workstation, &doc, action.now, None).await?;
+        Ok(Committed {
+            json,
+            fresh: Some(Box::new((print_job, doc))),
+        })
     })
 }
 

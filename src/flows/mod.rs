@@ -11,12 +11,14 @@ mod error;
 pub mod issuing;
 pub mod lookup;
 pub mod members;
+pub mod printing;
 pub mod reactivation;
 pub mod readers;
 pub mod refund;
 pub mod replacement;
 pub mod review;
 pub mod services;
+pub mod slips;
 pub mod upgrade;
 
 pub use error::FlowError;

@@ -8,6 +8,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::checkout::{check_receipt_no, request_hash};
+use super::slips;
 use super::FlowError;
 use crate::domain::ledger::plan_reversal;
 use crate::domain::money::round_fen;
@@ -53,6 +54,7 @@ pub async fn refund(
     if let Some(filed) = store::refunds::find(&mut tx, &action.store_id, &req.refund_no).await? {
         if filed.request_hash == hash {
             return serde_json::from_str(&filed.response)
+                .map(|json| slips::with_print(json, Vec::new()))
                 .map_err(|_| StoreError::Corrupt("refunds.response").into());
         }
         return Err(FlowError::conflict(
@@ -145,8 +147,21 @@ pub async fn refund(
         action.now,
     )
     .await?;
+    let names = store::sales::line_names(&mut tx, &action.store_id, receipt_no).await?;
     tx.commit().await?;
-    Ok(json)
+    // Printed after the commit; a replayed refund is not printed again.
+    let outcomes = slips::print(
+        k,
+        &action,
+        vec![slips::refund(
+            &slips::context(k, &action.workstation),
+            &action,
+            &receipt,
+            &names,
+        )],
+    )
+    .await;
+    Ok(slips::with_print(json, outcomes))
 }
 
 /// The member's card as it stands now for a sale made with `number`: that card, or the card

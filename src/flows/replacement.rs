@@ -30,6 +30,8 @@ pub struct LossReportRequest {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct LossReportResult {
+    /// The report's number, for the member and the follow-up call.
+    pub report_no: String,
     pub card: CardView,
     pub reported_on: NaiveDate,
     /// R-REP-2: complete the replacement with ID by this day.
@@ -77,7 +79,8 @@ pub async fn report_loss(
     check_loss_report(&card.facts())?;
     let deadline = loss_report_deadline(&policy, action.today);
     store::cards::set_state(&mut tx, action, &card.number, CardState::Blocked).await?;
-    store::loss_reports::insert(&mut tx, action, &card.number, deadline, &req.channel).await?;
+    let report_id =
+        store::loss_reports::insert(&mut tx, action, &card.number, deadline, &req.channel).await?;
     store::card_events::record(
         &mut tx,
         action,
@@ -100,6 +103,7 @@ pub async fn report_loss(
     tx.commit().await?;
     tracing::info!(card = %masked(&card.number), staff = %action.staff_id, "card reported lost and blocked");
     Ok(LossReportResult {
+        report_no: format!("LR-{}-{report_id}", action.store_id),
         card: view,
         reported_on: action.today,
         deadline,

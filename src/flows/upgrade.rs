@@ -29,6 +29,8 @@ pub struct ExchangeResult {
 pub struct UpgradeResult {
     pub from: Tier,
     pub to: Tier,
+    /// R-UPG-1: the transaction-earned points that qualified.
+    pub qualifying_points: i64,
     #[serde(flatten)]
     pub exchange: ExchangeResult,
 }
@@ -43,12 +45,8 @@ pub async fn upgrade(
     let mut tx = k.db.writer.begin().await?;
     let (old, member) = load_card(&mut tx, &number).await?;
     let entries = store::ledger::entries(&mut tx, &old.number).await?;
-    let to = check_upgrade(
-        &policy,
-        &old.facts(),
-        upgrade_points(old.upgrade_points_carried, old.points_debt, &entries),
-        action.today,
-    )?;
+    let qualifying_points = upgrade_points(old.upgrade_points_carried, old.points_debt, &entries);
+    let to = check_upgrade(&policy, &old.facts(), qualifying_points, action.today)?;
     let new = reserve(
         &mut tx,
         k,
@@ -91,6 +89,7 @@ pub async fn upgrade(
     Ok(UpgradeResult {
         from: old.tier,
         to,
+        qualifying_points,
         exchange: ExchangeResult {
             old_card_number: old.number,
             new_card,

@@ -94,3 +94,30 @@ pub async fn health(State(k): State<Kiosk>) -> Result<Json<Health>, ApiError> {
         outbox_pending: pending,
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryRequest {
+    /// The business day; default today.
+    #[serde(default)]
+    pub date: Option<NaiveDate>,
+}
+
+/// Print the end-of-day membership summary of a workstation (till, lounge or desk).
+#[utoipa::path(post, path = "/api/workstations/{workstation}/daily-summary", tag = "back office", request_body = SummaryRequest,
+    params(("workstation" = String, Path), ("X-Staff-Id" = String, Header)),
+    responses((status = 200, description = "the print outcome, with the preview"), (status = 400, body = ErrorBody)))]
+pub async fn daily_summary(
+    State(k): State<Kiosk>,
+    staff: Staff,
+    axum::extract::Path(workstation): axum::extract::Path<String>,
+    ApiJson(req): ApiJson<SummaryRequest>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let action = k.action(&staff.staff_id, &workstation);
+    let day = req.date.unwrap_or(action.today);
+    let doc = crate::flows::slips::daily_summary(&k, &action, day).await?;
+    let print = crate::flows::slips::print(&k, &action, vec![doc]).await;
+    Ok(Json(
+        serde_json::json!({ "workstation": workstation, "business_day": day, "print": print }),
+    ))
+}

@@ -11,6 +11,7 @@ use crate::flows::replacement::{
     self, LossReportRequest, LossReportResult, ReplacementRequest, ReplacementResult,
 };
 use crate::flows::services::{self, GiftExchangeRequest, GiftExchangeResult, GrantResult};
+use crate::flows::slips;
 use crate::flows::upgrade::{self, UpgradeResult};
 use crate::kiosk::Kiosk;
 
@@ -32,9 +33,23 @@ pub async fn upgrade(
     State(k): State<Kiosk>,
     staff: Staff,
     Path(number): Path<String>,
-) -> Result<Json<UpgradeResult>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(upgrade::upgrade(&k, &action, &number).await?))
+    let result = upgrade::upgrade(&k, &action, &number).await?;
+    let print = slips::print(
+        &k,
+        &action,
+        vec![slips::upgrade(
+            &slips::context(&k, &action.workstation),
+            &action,
+            &result,
+        )],
+    )
+    .await;
+    Ok(Json(slips::with_print(
+        serde_json::to_value(&result).unwrap_or_default(),
+        print,
+    )))
 }
 
 /// Report a card lost (R-REP-2): blocked at once.
@@ -46,11 +61,23 @@ pub async fn report_loss(
     staff: Staff,
     Path(number): Path<String>,
     ApiJson(req): ApiJson<LossReportRequest>,
-) -> Result<Json<LossReportResult>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(
-        replacement::report_loss(&k, &action, &number, req).await?,
-    ))
+    let result = replacement::report_loss(&k, &action, &number, req).await?;
+    let print = slips::print(
+        &k,
+        &action,
+        vec![slips::loss_report(
+            &slips::context(&k, &action.workstation),
+            &action,
+            &result,
+        )],
+    )
+    .await;
+    Ok(Json(slips::with_print(
+        serde_json::to_value(&result).unwrap_or_default(),
+        print,
+    )))
 }
 
 /// Replace a lost or damaged card (R-REP): fee, new number, balance moved, valid tomorrow.
@@ -62,9 +89,23 @@ pub async fn replace(
     staff: Staff,
     Path(number): Path<String>,
     ApiJson(req): ApiJson<ReplacementRequest>,
-) -> Result<Json<ReplacementResult>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(replacement::replace(&k, &action, &number, req).await?))
+    let result = replacement::replace(&k, &action, &number, req).await?;
+    let print = slips::print(
+        &k,
+        &action,
+        vec![slips::replacement(
+            &slips::context(&k, &action.workstation),
+            &action,
+            &result,
+        )],
+    )
+    .await;
+    Ok(Json(slips::with_print(
+        serde_json::to_value(&result).unwrap_or_default(),
+        print,
+    )))
 }
 
 /// Reactivate an inactive VIP card with today's cash receipts (R-EXP-2).
@@ -90,9 +131,23 @@ pub async fn parking(
     State(k): State<Kiosk>,
     staff: Staff,
     Path(number): Path<String>,
-) -> Result<Json<GrantResult>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(services::parking(&k, &action, &number).await?))
+    let result = services::parking(&k, &action, &number).await?;
+    let print = slips::print(
+        &k,
+        &action,
+        vec![slips::parking(
+            &slips::context(&k, &action.workstation),
+            &action,
+            &result,
+        )],
+    )
+    .await;
+    Ok(Json(slips::with_print(
+        serde_json::to_value(&result).unwrap_or_default(),
+        print,
+    )))
 }
 
 /// Give the yearly birthday gift (R-SRV-2).
@@ -102,9 +157,23 @@ pub async fn birthday_gift(
     State(k): State<Kiosk>,
     staff: Staff,
     Path(number): Path<String>,
-) -> Result<Json<GrantResult>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(services::birthday_gift(&k, &action, &number).await?))
+    let result = services::birthday_gift(&k, &action, &number).await?;
+    let print = slips::print(
+        &k,
+        &action,
+        vec![slips::birthday_gift(
+            &slips::context(&k, &action.workstation),
+            &action,
+            &result,
+        )],
+    )
+    .await;
+    Ok(Json(slips::with_print(
+        serde_json::to_value(&result).unwrap_or_default(),
+        print,
+    )))
 }
 
 /// Exchange points for a catalogue gift (R-PTS-6).
@@ -116,9 +185,21 @@ pub async fn exchange_gift(
     staff: Staff,
     Path(number): Path<String>,
     ApiJson(req): ApiJson<GiftExchangeRequest>,
-) -> Result<Json<GiftExchangeResult>, ApiError> {
+) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
-    Ok(Json(
-        services::exchange_gift(&k, &action, &number, req).await?,
-    ))
+    let result = services::exchange_gift(&k, &action, &number, req).await?;
+    let print = slips::print(
+        &k,
+        &action,
+        vec![slips::gift_exchange(
+            &slips::context(&k, &action.workstation),
+            &action,
+            &result,
+        )],
+    )
+    .await;
+    Ok(Json(slips::with_print(
+        serde_json::to_value(&result).unwrap_or_default(),
+        print,
+    )))
 }

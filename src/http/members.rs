@@ -14,6 +14,7 @@ use super::extract::{ApiJson, Staff};
 use crate::flows::enrolment::{self, EnrolmentRequest, EnrolmentResult};
 use crate::flows::members::{self, ContactUpdate, MemberView};
 use crate::flows::services::{self, Greeting};
+use crate::flows::slips;
 use crate::kiosk::Kiosk;
 
 /// Enrol a member and issue the first card (R-ENR).
@@ -23,11 +24,27 @@ pub async fn enrol(
     State(k): State<Kiosk>,
     staff: Staff,
     ApiJson(req): ApiJson<EnrolmentRequest>,
-) -> Result<(StatusCode, Json<EnrolmentResult>), ApiError> {
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
+    let receipts = req.receipts.clone();
+    let result = enrolment::enrol(&k, &action, req).await?;
+    let print = slips::print(
+        &k,
+        &action,
+        slips::enrolment(
+            &slips::context(&k, &action.workstation),
+            &action,
+            &result,
+            &receipts,
+        ),
+    )
+    .await;
     Ok((
         StatusCode::CREATED,
-        Json(enrolment::enrol(&k, &action, req).await?),
+        Json(slips::with_print(
+            serde_json::to_value(&result).unwrap_or_default(),
+            print,
+        )),
     ))
 }
 

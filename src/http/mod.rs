@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod members;
 pub mod openapi;
+pub mod printing;
 pub mod readers;
 pub mod sales;
 pub mod tray;
@@ -70,6 +71,16 @@ pub fn router(kiosk: Kiosk) -> Router {
         .route("/api/demo/tray", get(tray::view))
         .route("/api/demo/tray/{workstation}/insert", post(tray::insert))
         .route("/api/demo/tray/{workstation}/remove", post(tray::remove))
+        .route("/api/print-jobs", get(printing::list))
+        .route("/api/print-jobs/{job_id}", get(printing::get))
+        .route("/api/print-jobs/{job_id}/preview", get(printing::preview))
+        .route("/api/print-jobs/{job_id}/retry", post(printing::retry))
+        .route("/api/print-jobs/{job_id}/reprint", post(printing::reprint))
+        .route("/api/printers", get(printing::printers))
+        .route(
+            "/api/workstations/{workstation}/daily-summary",
+            post(back_office::daily_summary),
+        )
         .route("/api/review", post(back_office::run_review))
         .route("/api/policy", get(back_office::policy))
         .route("/api/gifts", get(back_office::gifts))

@@ -2,13 +2,13 @@
 
 use utoipa::OpenApi;
 
-use super::{back_office, cards, members, readers, sales, tray};
+use super::{back_office, cards, members, printing, readers, sales, tray};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Membership kiosk API",
-        description = "Store membership kiosk: cards, checkout, lounge, replacement desk. Amounts are strings in yuan with 2 decimals; errors are {error, rule, field}."
+        description = "Store membership kiosk: cards, checkout, lounge, replacement desk. Amounts are strings in yuan with 2 decimals; errors are {error, rule, field}. Operations that print (sale, refund, enrolment, upgrade, loss report, replacement, parking, gifts) add `print`: the print job outcomes (see /api/print-jobs); a printer fault never undoes the operation."
     ),
     paths(
         sales::quote,
@@ -31,6 +31,7 @@ use super::{back_office, cards, members, readers, sales, tray};
         back_office::gifts,
         back_office::overdue_loss_reports,
         back_office::health,
+        back_office::daily_summary,
         readers::list,
         readers::events,
         readers::read,
@@ -38,6 +39,12 @@ use super::{back_office, cards, members, readers, sales, tray};
         tray::view,
         tray::insert,
         tray::remove,
+        printing::list,
+        printing::get,
+        printing::preview,
+        printing::retry,
+        printing::reprint,
+        printing::printers,
     )
 )]
 pub struct ApiDoc;

@@ -284,3 +284,22 @@ pub async fn card_spend(
         u32::try_from(count).unwrap_or(u32::MAX),
     ))
 }
+
+/// Item names (SKUs) of a sale's lines by line index, for the refund receipt.
+pub async fn line_names(
+    conn: &mut SqliteConnection,
+    store_id: &str,
+    receipt_no: &str,
+) -> Result<Vec<(usize, String)>, StoreError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT l.line_index, l.sku FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE s.store_id = ?1 AND s.receipt_no = ?2 ORDER BY l.line_index",
+    )
+    .bind(store_id)
+    .bind(receipt_no)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(i, sku)| usize::try_from(i).ok().map(|i| (i, sku)))
+        .collect())
+}

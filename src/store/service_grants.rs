@@ -37,8 +37,8 @@ pub async fn record(
     detail: &Value,
 ) -> Result<i64, StoreError> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO service_grants (kind, card_number, member_id, business_day, quantity, detail, staff_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        "INSERT INTO service_grants (kind, card_number, member_id, business_day, quantity, detail, staff_id, created_at, workstation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
     )
     .bind(kind.as_str())
     .bind(card_number)
@@ -48,6 +48,7 @@ pub async fn record(
     .bind(detail.to_string())
     .bind(&action.staff_id)
     .bind(action.now.to_rfc3339())
+    .bind(&action.workstation)
     .fetch_one(&mut *conn)
     .await?;
     super::outbox::record(

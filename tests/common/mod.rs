@@ -2,6 +2,7 @@
 //! the test moves, the in-memory card reader with a blank-card stock) and talk to it like a till.
 #![allow(dead_code)]
 
+pub mod capture_printer;
 pub mod pcscd;
 
 use std::net::SocketAddr;
@@ -70,6 +71,7 @@ async fn boot(
         database: dir.path().join("kiosk.db"),
         readers,
         card_timeout_ms: 3000,
+        spool_dir: dir.path().join("spool"),
         ..Config::default()
     };
     let clock = Arc::new(FixedClock::new(store_time(today)));
