@@ -368,3 +368,16 @@ pub async fn daily_summary(
     };
     Ok(slip::daily_summary(&data, ctx.language))
 }
+
+/// Prints the slips `build` makes from an operation's `result` at the action's workstation,
+/// and returns the answer: the result with the print outcomes.
+pub async fn printed<T: serde::Serialize>(
+    k: &Kiosk,
+    action: &Action,
+    result: &T,
+    build: impl FnOnce(&SlipContext, &Action, &T) -> Vec<Document>,
+) -> Value {
+    let docs = build(&context(k, &action.workstation), action, result);
+    let outcomes = print(k, action, docs).await;
+    with_print(serde_json::to_value(result).unwrap_or_default(), outcomes)
+}

@@ -36,20 +36,12 @@ pub async fn upgrade(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     let result = upgrade::upgrade(&k, &action, &number).await?;
-    let print = slips::print(
-        &k,
-        &action,
-        vec![slips::upgrade(
-            &slips::context(&k, &action.workstation),
-            &action,
-            &result,
-        )],
-    )
-    .await;
-    Ok(Json(slips::with_print(
-        serde_json::to_value(&result).unwrap_or_default(),
-        print,
-    )))
+    Ok(Json(
+        slips::printed(&k, &action, &result, |c, a, r| {
+            vec![slips::upgrade(c, a, r)]
+        })
+        .await,
+    ))
 }
 
 /// Report a card lost (R-REP-2): blocked at once.
@@ -64,20 +56,12 @@ pub async fn report_loss(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     let result = replacement::report_loss(&k, &action, &number, req).await?;
-    let print = slips::print(
-        &k,
-        &action,
-        vec![slips::loss_report(
-            &slips::context(&k, &action.workstation),
-            &action,
-            &result,
-        )],
-    )
-    .await;
-    Ok(Json(slips::with_print(
-        serde_json::to_value(&result).unwrap_or_default(),
-        print,
-    )))
+    Ok(Json(
+        slips::printed(&k, &action, &result, |c, a, r| {
+            vec![slips::loss_report(c, a, r)]
+        })
+        .await,
+    ))
 }
 
 /// Replace a lost or damaged card (R-REP): fee, new number, balance moved, valid tomorrow.
@@ -92,20 +76,12 @@ pub async fn replace(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     let result = replacement::replace(&k, &action, &number, req).await?;
-    let print = slips::print(
-        &k,
-        &action,
-        vec![slips::replacement(
-            &slips::context(&k, &action.workstation),
-            &action,
-            &result,
-        )],
-    )
-    .await;
-    Ok(Json(slips::with_print(
-        serde_json::to_value(&result).unwrap_or_default(),
-        print,
-    )))
+    Ok(Json(
+        slips::printed(&k, &action, &result, |c, a, r| {
+            vec![slips::replacement(c, a, r)]
+        })
+        .await,
+    ))
 }
 
 /// Reactivate an inactive VIP card with today's cash receipts (R-EXP-2).
@@ -134,20 +110,12 @@ pub async fn parking(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     let result = services::parking(&k, &action, &number).await?;
-    let print = slips::print(
-        &k,
-        &action,
-        vec![slips::parking(
-            &slips::context(&k, &action.workstation),
-            &action,
-            &result,
-        )],
-    )
-    .await;
-    Ok(Json(slips::with_print(
-        serde_json::to_value(&result).unwrap_or_default(),
-        print,
-    )))
+    Ok(Json(
+        slips::printed(&k, &action, &result, |c, a, r| {
+            vec![slips::parking(c, a, r)]
+        })
+        .await,
+    ))
 }
 
 /// Give the yearly birthday gift (R-SRV-2).
@@ -160,20 +128,12 @@ pub async fn birthday_gift(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     let result = services::birthday_gift(&k, &action, &number).await?;
-    let print = slips::print(
-        &k,
-        &action,
-        vec![slips::birthday_gift(
-            &slips::context(&k, &action.workstation),
-            &action,
-            &result,
-        )],
-    )
-    .await;
-    Ok(Json(slips::with_print(
-        serde_json::to_value(&result).unwrap_or_default(),
-        print,
-    )))
+    Ok(Json(
+        slips::printed(&k, &action, &result, |c, a, r| {
+            vec![slips::birthday_gift(c, a, r)]
+        })
+        .await,
+    ))
 }
 
 /// Exchange points for a catalogue gift (R-PTS-6).
@@ -188,18 +148,10 @@ pub async fn exchange_gift(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let action = k.action(&staff.staff_id, &staff.workstation);
     let result = services::exchange_gift(&k, &action, &number, req).await?;
-    let print = slips::print(
-        &k,
-        &action,
-        vec![slips::gift_exchange(
-            &slips::context(&k, &action.workstation),
-            &action,
-            &result,
-        )],
-    )
-    .await;
-    Ok(Json(slips::with_print(
-        serde_json::to_value(&result).unwrap_or_default(),
-        print,
-    )))
+    Ok(Json(
+        slips::printed(&k, &action, &result, |c, a, r| {
+            vec![slips::gift_exchange(c, a, r)]
+        })
+        .await,
+    ))
 }

@@ -28,24 +28,11 @@ pub async fn enrol(
     let action = k.action(&staff.staff_id, &staff.workstation);
     let receipts = req.receipts.clone();
     let result = enrolment::enrol(&k, &action, req).await?;
-    let print = slips::print(
-        &k,
-        &action,
-        slips::enrolment(
-            &slips::context(&k, &action.workstation),
-            &action,
-            &result,
-            &receipts,
-        ),
-    )
+    let answer = slips::printed(&k, &action, &result, |c, a, r| {
+        slips::enrolment(c, a, r, &receipts)
+    })
     .await;
-    Ok((
-        StatusCode::CREATED,
-        Json(slips::with_print(
-            serde_json::to_value(&result).unwrap_or_default(),
-            print,
-        )),
-    ))
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// A member with their cards; ID number and phone masked.
