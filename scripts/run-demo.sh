@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command 1: install what is missing, build, seed a demo store on first run, start
 # pcscd with the vpcd virtual reader, and run the kiosk in demo mode at http://localhost:8080
-# (embedded SQLite, demo data, virtual card readers with a card tray, file printer later).
+# (embedded SQLite, demo data, virtual card readers with a card tray, the file-spool printer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -11,6 +11,7 @@ export KIOSK_CONFIG="${KIOSK_CONFIG:-scripts/demo.toml}"
 export KIOSK_DATABASE="${KIOSK_DATABASE:-var/demo/kiosk.db}"
 export KIOSK_LISTEN="${KIOSK_LISTEN:-127.0.0.1:8080}"
 export KIOSK_KEY_FILE="${KIOSK_KEY_FILE:-var/demo/issuer-key.toml}"
+export KIOSK_SPOOL_DIR="${KIOSK_SPOOL_DIR:-var/demo/spool}"
 demo_dir="$(dirname "$KIOSK_DATABASE")"
 mkdir -p "$demo_dir"
 
