@@ -40,6 +40,8 @@ pub struct GiftExchangeResult {
     #[serde(flatten)]
     pub grant: GrantResult,
     pub gift_code: String,
+    /// The catalogue name printed on the voucher.
+    pub gift_name: String,
     pub points: i64,
     pub balance: i64,
 }
@@ -188,6 +190,7 @@ pub async fn exchange_gift(
     tx.commit().await?;
     Ok(GiftExchangeResult {
         grant: granted(id, &card, GrantKind::GiftExchange, quantity, action.today),
+        gift_name: gift.name,
         gift_code: gift.code,
         points,
         balance,

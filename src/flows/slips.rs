@@ -303,7 +303,7 @@ pub fn gift_exchange(ctx: &SlipContext, action: &Action, g: &GiftExchangeResult)
         voucher_no: format!("GX-{}", g.grant.grant_id),
         card_masked: masked(&g.grant.card_number),
         tier: g.grant.tier,
-        gift: g.gift_code.clone(),
+        gift: g.gift_name.clone(),
         quantity: u32::try_from(g.grant.quantity).unwrap_or(u32::MAX),
         points_used: g.points,
         balance: Some(g.balance),
