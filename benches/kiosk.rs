@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -333,7 +334,7 @@ async fn bench_commits(base: &str, members: u64, total: usize) -> f64 {
 
 /// The same rows a committed card sale writes (sale, 3 lines, 1 tender, 2 ledger entries
 /// with their outbox rows, the sale's outbox row, the receipt's print job and its printed
-/// state), one transaction per sale, one connection, WAL + synchronous=FULL: what SQLite
+/// state, the request's chained audit row and its outbox row), one transaction per sale, one connection, WAL + synchronous=FULL: what SQLite
 /// does without the kiosk's batching.
 async fn bench_raw_baseline(db: &std::path::Path, total: usize) -> f64 {
     let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", db.display()))
@@ -407,6 +408,28 @@ async fn bench_raw_baseline(db: &std::path::Path, total: usize) -> f64 {
         .await
         .expect("print job");
         sqlx::query("UPDATE print_jobs SET state = 'printed', printed_at = '2026-06-02T02:00:01Z' WHERE id = ?1").bind(job).execute(&mut *tx).await.expect("printed");
+        // The request's audit row, chained to the previous one, and its outbox row.
+        let prev: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .expect("last hash");
+        let hash = hex::encode(Sha256::digest(format!("{}{i}", prev.unwrap_or_default())));
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO audit_log (store_id, at, staff_id, role, workstation, action, target, detail, result, prev_hash, hash)
+             VALUES ('0001', '2026-06-02T02:00:00Z', 'bench', NULL, 'T01', 'POST /api/sales', NULL, NULL, 201, ?1, ?2) RETURNING seq",
+        )
+        .bind(&hash)
+        .bind(&hash)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("audit");
+        sqlx::query("INSERT INTO outbox (store_id, topic, entity_id, payload, created_at) VALUES ('0001', 'audit', ?1, ?2, '2026-06-02T02:00:00Z')")
+            .bind(seq.to_string())
+            .bind(&payload[..300])
+            .execute(&mut *tx)
+            .await
+            .expect("audit outbox");
         tx.commit().await.expect("commit");
     }
     total as f64 / started.elapsed().as_secs_f64()

@@ -17,6 +17,7 @@ use member_kiosk::clock::SystemClock;
 use member_kiosk::config::{CardReaderKind, Config};
 use member_kiosk::flows::{readers, review};
 use member_kiosk::kiosk::Kiosk;
+use member_kiosk::store::{audit, Db};
 use member_kiosk::{demo, http};
 
 #[derive(Parser)]
@@ -52,6 +53,8 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         members: usize,
     },
+    /// Check the audit trail's hash chain; exits non-zero if a row was edited or removed.
+    VerifyAudit,
 }
 
 #[tokio::main]
@@ -74,6 +77,23 @@ async fn main() -> anyhow::Result<()> {
         println!("issuer key {id} is now used for new cards; older keys still verify old cards");
         return Ok(());
     }
+    if let Command::VerifyAudit = cli.command {
+        let db = Db::open(&config.database, 1)
+            .await
+            .with_context(|| format!("database {}", config.database.display()))?;
+        let report = {
+            let mut conn = db.reader.acquire().await.context("database")?;
+            audit::verify(&mut conn)
+                .await
+                .context("reading the audit trail")?
+        };
+        db.close().await;
+        println!("{report}");
+        if !report.is_ok() {
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
     let keys = Arc::new(issuer_keys(&config)?);
     let card_reader: Arc<dyn CardReader> = match config.card_reader {
         CardReaderKind::Pcsc => Arc::new(PcscReader::new(config.readers.clone(), keys.clone())),
@@ -91,7 +111,9 @@ async fn main() -> anyhow::Result<()> {
         .context("starting the kiosk")?;
     kiosk.tray = tray;
     match cli.command {
-        Command::Migrate | Command::RotateKey => tracing::info!("database ready"),
+        Command::Migrate | Command::RotateKey | Command::VerifyAudit => {
+            tracing::info!("database ready")
+        }
         Command::Review { date } => {
             let mut action = kiosk.action("system", "cli");
             if let Some(d) = date {

@@ -20,7 +20,7 @@ async fn written(app: &TestApp) -> [i64; 5] {
         app.count("sale_lines").await,
         app.count("sale_tenders").await,
         app.count("points_ledger").await,
-        app.count("outbox").await,
+        app.outbox_changes().await,
     ]
 }
 

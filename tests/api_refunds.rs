@@ -167,7 +167,7 @@ async fn r_pts_9_refund_is_idempotent_on_refund_no() {
     let rows = [
         app.count("refunds").await,
         app.count("points_ledger").await,
-        app.count("outbox").await,
+        app.outbox_changes().await,
     ];
 
     let again = refunded(&app, "S-1", "R-1", json!([{ "index": 0, "quantity": 1 }])).await;
@@ -182,7 +182,7 @@ async fn r_pts_9_refund_is_idempotent_on_refund_no() {
         [
             app.count("refunds").await,
             app.count("points_ledger").await,
-            app.count("outbox").await
+            app.outbox_changes().await
         ],
         rows
     );
@@ -218,7 +218,7 @@ async fn r_pts_9_refunding_more_than_sold_is_refused_and_writes_nothing() {
         app.count("refunds").await,
         app.count("refund_lines").await,
         app.count("points_ledger").await,
-        app.count("outbox").await,
+        app.outbox_changes().await,
     ];
 
     let answer = refund(&app, "S-1", "R-1", json!([{ "index": 0, "quantity": 3 }])).await;
@@ -249,7 +249,7 @@ async fn r_pts_9_refunding_more_than_sold_is_refused_and_writes_nothing() {
             app.count("refunds").await,
             app.count("refund_lines").await,
             app.count("points_ledger").await,
-            app.count("outbox").await
+            app.outbox_changes().await
         ],
         rows
     );

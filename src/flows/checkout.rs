@@ -29,6 +29,7 @@ use crate::domain::quote::{check_tenders_settle, quote, Quote};
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
 use crate::receipt::document::Document;
+use crate::store::audit::{self, AuditEntry};
 use crate::store::print_jobs;
 use crate::store::{self, ledger::Refs, StoreError};
 
@@ -112,8 +113,12 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
 }
 
 /// Commits a sale; returns the receipt as JSON (the very bytes stored, so a retry gets the
-/// same answer).
-pub async fn commit_sale(k: &Kiosk, staff_id: &str, req: SaleRequest) -> Result<Value, FlowError> {
+/// same answer) and whether the sale's audit row was written with it (not for a replay).
+pub async fn commit_sale(
+    k: &Kiosk,
+    staff_id: &str,
+    req: SaleRequest,
+) -> Result<(Value, bool), FlowError> {
     check_receipt_no("receipt_no", &req.receipt_no)?;
     if req.till_id.trim().is_empty()
         || (!k.config.tills.is_empty() && !k.config.tills.contains(&req.till_id))
@@ -134,11 +139,12 @@ pub async fn commit_sale(k: &Kiosk, staff_id: &str, req: SaleRequest) -> Result<
         .await?;
     // The receipt job was stored with the sale; it prints now. A printer fault never undoes
     // the sale. A replayed sale is not printed again (the till asks for a reprint).
+    let audited = committed.fresh.is_some();
     let outcomes = match committed.fresh {
         Some(fresh) => vec![printing::print_stored(k, fresh.0, &action.workstation, fresh.1).await],
         None => Vec::new(),
     };
-    Ok(slips::with_print(committed.json, outcomes))
+    Ok((slips::with_print(committed.json, outcomes), audited))
 }
 
 /// What the committer hands back: the stored answer, and for a sale committed just now (not
@@ -200,10 +206,15 @@ struct Queued {
     reply: oneshot::Sender<Result<Committed, FlowError>>,
 }
 
-/// What the committer writes: sales, and the results of printing their receipts (written
-/// with the next batch rather than in a transaction of their own).
+/// What the committer writes: sales, the results of printing their receipts, and audit rows
+/// (batched with the sales rather than each in a transaction of its own: every request is
+/// audited, and an fsync per request would halve checkout throughput).
 enum Work {
     Sale(Box<Queued>),
+    Audit {
+        entry: Box<AuditEntry>,
+        reply: oneshot::Sender<Result<Committed, FlowError>>,
+    },
     PrintResult {
         job_id: i64,
         result: JobResult,
@@ -236,6 +247,22 @@ impl SaleCommitter {
             .map_err(|_| StoreError::Open("sale committer stopped".into()))?
     }
 
+    /// Writes an audit row with the next batch and waits until it is durable.
+    pub async fn audit(&self, entry: AuditEntry) -> Result<(), FlowError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(Work::Audit {
+                entry: Box::new(entry),
+                reply,
+            })
+            .await
+            .map_err(|_| StoreError::Open("sale committer stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Open("sale committer stopped".into()))?
+            .map(|_| ())
+    }
+
     /// Queues a print result to be recorded with the next batch; never waits.
     pub fn record_print(&self, job_id: i64, result: JobResult, at: DateTime<Utc>) {
         let work = Work::PrintResult { job_id, result, at };
@@ -260,9 +287,15 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Work>, batch_max: usize)
         }
         let results = commit_batch(&writer, &batch).await;
         for (work, result) in batch.drain(..).zip(results) {
-            if let (Work::Sale(q), Some(result)) = (work, result) {
+            match (work, result) {
                 // The till may have gone; the sale stands and a retry replays it.
-                let _ = q.reply.send(result);
+                (Work::Sale(q), Some(result)) => {
+                    let _ = q.reply.send(result);
+                }
+                (Work::Audit { reply, .. }, Some(result)) => {
+                    let _ = reply.send(result);
+                }
+                _ => {}
             }
         }
     }
@@ -291,6 +324,13 @@ fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Work]) -> BoxFuture<'a, 
                                 fresh: None,
                             })
                     }
+                    Work::Audit { entry, .. } => audit::append(&mut tx, entry)
+                        .await
+                        .map(|_| Committed {
+                            json: Value::Null,
+                            fresh: None,
+                        })
+                        .map_err(FlowError::from),
                 },
                 Err(e) => Err(e.into()),
             };
@@ -311,7 +351,7 @@ fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Work]) -> BoxFuture<'a, 
                 return failed_all(batch, &e.to_string());
             }
             results.push(match work {
-                Work::Sale(_) => Some(result),
+                Work::Sale(_) | Work::Audit { .. } => Some(result),
                 Work::PrintResult { job_id, .. } => {
                     if let Err(error) = result {
                         tracing::error!(job_id, %error, "print result not recorded; the job stays pending");
@@ -331,9 +371,9 @@ fn failed_all(batch: &[Work], why: &str) -> Answers {
     batch
         .iter()
         .map(|work| match work {
-            Work::Sale(_) => Some(Err(
-                StoreError::Open(format!("sale not committed: {why}")).into()
-            )),
+            Work::Sale(_) | Work::Audit { .. } => {
+                Some(Err(StoreError::Open(format!("not committed: {why}")).into()))
+            }
             Work::PrintResult { .. } => None,
         })
         .collect()
@@ -458,6 +498,19 @@ fn commit_one<'a>(
             action.now,
         )
         .await?;
+        // The request's audit row, in the sale's own transaction: as durable as the sale.
+        let entry = AuditEntry {
+            store_id: action.store_id.clone(),
+            at: action.now,
+            staff_id: action.staff_id.clone(),
+            role: None,
+            workstation: action.workstation.clone(),
+            action: "POST /api/sales".into(),
+            target: Some(req.receipt_no.clone()),
+            detail: None,
+            result: 201,
+        };
+        audit::append(conn, &entry).await?;
         let doc = slips::sale(&job.slip, action, &receipt, &basket);
         let print_job =
             print_jobs::insert(conn, &action.workstation, &doc, action.now, None).await?;

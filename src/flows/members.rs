@@ -10,6 +10,7 @@ use super::FlowError;
 use crate::action::Action;
 use crate::domain::enrolment::{check_applicant, Applicant};
 use crate::kiosk::Kiosk;
+use crate::store::audit::AuditEntry;
 use crate::store::{self, members::Member};
 
 /// A member as the counters see it: personal data masked (R-SVC-1).
@@ -142,6 +143,22 @@ pub async fn update_contact(
         "preferences_changed": before.preferences != after.preferences,
         "staff_id": action.staff_id,
     });
+    // R-SVC-3: before/after in the audit trail, in the same transaction as the change.
+    store::audit::append(
+        &mut tx,
+        &AuditEntry {
+            store_id: action.store_id.clone(),
+            at: action.now,
+            staff_id: action.staff_id.clone(),
+            role: None,
+            workstation: action.workstation.clone(),
+            action: "member.contact_change".into(),
+            target: Some(after.id.clone()),
+            detail: Some(contact_change_detail(&before, &after)),
+            result: 200,
+        },
+    )
+    .await?;
     store::outbox::record(
         &mut tx,
         &action.store_id,
@@ -162,4 +179,40 @@ pub async fn update_contact(
     .await?;
     tx.commit().await?;
     member_view(k, member_id).await
+}
+
+/// The changed contact fields for the audit trail, never in clear: phone and e-mail masked
+/// before and after, address and preferences only flagged as changed.
+fn contact_change_detail(before: &Member, after: &Member) -> serde_json::Value {
+    let mut detail = serde_json::Map::new();
+    if before.phone != after.phone {
+        detail.insert(
+            "phone".into(),
+            json!({ "before": mask(&before.phone, 3, 4), "after": mask(&after.phone, 3, 4) }),
+        );
+    }
+    if before.email != after.email {
+        detail.insert(
+            "email".into(),
+            json!({
+                "before": before.email.as_deref().map(mask_email),
+                "after": after.email.as_deref().map(mask_email),
+            }),
+        );
+    }
+    if before.address != after.address {
+        detail.insert("address".into(), json!({ "changed": true }));
+    }
+    if before.preferences != after.preferences {
+        detail.insert("preferences".into(), json!({ "changed": true }));
+    }
+    serde_json::Value::Object(detail)
+}
+
+/// `zhang.wei@example.com` → `z********@example.com`: the domain says little about the person.
+fn mask_email(email: &str) -> String {
+    match email.rsplit_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", mask(local, 1, 0)),
+        None => mask(email, 1, 0),
+    }
 }

@@ -1,6 +1,7 @@
 //! The HTTP API (axum, JSON) for tills and the kiosk UI, plus the UI's static files. One
 //! router file per resource; `serve` takes its listener and shutdown signal from outside.
 
+pub mod audit;
 pub mod back_office;
 pub mod cards;
 pub mod error;
@@ -108,6 +109,11 @@ pub fn router(kiosk: Kiosk) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Outermost, so refusals by the body limit and extractors are audited too.
+        .layer(axum::middleware::from_fn_with_state(
+            kiosk.clone(),
+            audit::record,
+        ))
         .with_state(kiosk);
     api.fallback_service(ui)
 }

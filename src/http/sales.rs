@@ -5,6 +5,9 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
 
+use axum::response::{IntoResponse, Response};
+
+use super::audit::AuditedInTransaction;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, Staff};
 use crate::domain::quote::Quote;
@@ -31,11 +34,13 @@ pub async fn commit(
     State(k): State<Kiosk>,
     staff: Staff,
     ApiJson(req): ApiJson<SaleRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(checkout::commit_sale(&k, &staff.staff_id, req).await?),
-    ))
+) -> Result<Response, ApiError> {
+    let (answer, audited) = checkout::commit_sale(&k, &staff.staff_id, req).await?;
+    let mut response = (StatusCode::CREATED, Json(answer)).into_response();
+    if audited {
+        response.extensions_mut().insert(AuditedInTransaction);
+    }
+    Ok(response)
 }
 
 /// Refund lines of a sale (by receipt number). Idempotent on `refund_no`.

@@ -2,6 +2,7 @@
 //! migrations, and one repository file per table group. Money is stored as INTEGER fen and
 //! converted here only.
 
+pub mod audit;
 pub mod card_events;
 pub mod card_tokens;
 pub mod cards;

@@ -291,6 +291,15 @@ impl TestApp {
             .expect("count")
     }
 
+    /// Outbox rows for business changes: every request is audited (and its audit row goes to
+    /// head office), so "changes nothing" means no outbox row beyond the audit trail's.
+    pub async fn outbox_changes(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic <> 'audit'")
+            .fetch_one(&self.kiosk.db.reader)
+            .await
+            .expect("count")
+    }
+
     /// The sum of a card's ledger entries (R-PTS-7).
     pub async fn ledger_sum(&self, card: &str) -> i64 {
         sqlx::query_scalar(
