@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::card::pcsc_reader::ReaderConfig;
@@ -47,6 +48,14 @@ pub struct Config {
     pub printers: Vec<PrinterConfig>,
     /// The file spool's folder (`<job>.bin` and `<job>.txt` preview).
     pub spool_dir: PathBuf,
+    /// A staff session ends after this many minutes without a request.
+    pub session_idle_minutes: u32,
+    /// Refunds above this amount (¥) need a supervisor's PIN.
+    pub refund_supervisor_over: Decimal,
+    /// Sign-in attempts allowed per minute from one client address.
+    pub login_attempts_per_minute: u32,
+    /// Card and member lookups allowed per minute in one session (a till does one per sale).
+    pub lookups_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -78,6 +87,10 @@ impl Default for Config {
             demo_cards_dir: PathBuf::from("var/demo/cards"),
             printers: Vec::new(),
             spool_dir: PathBuf::from("var/spool"),
+            session_idle_minutes: 10,
+            refund_supervisor_over: Decimal::new(2000, 0),
+            login_attempts_per_minute: 10,
+            lookups_per_minute: 120,
         }
     }
 }
@@ -167,6 +180,21 @@ impl Config {
         if let Some(v) = env("KIOSK_UI_DIR") {
             config.ui_dir = PathBuf::from(v);
         }
+        let minutes = |name: &'static str, v: String| {
+            v.parse::<u32>().map_err(|_| ConfigError::Invalid {
+                name,
+                message: "not a whole number".into(),
+            })
+        };
+        if let Some(v) = env("KIOSK_SESSION_IDLE_MINUTES") {
+            config.session_idle_minutes = minutes("KIOSK_SESSION_IDLE_MINUTES", v)?;
+        }
+        if let Some(v) = env("KIOSK_LOGIN_ATTEMPTS_PER_MINUTE") {
+            config.login_attempts_per_minute = minutes("KIOSK_LOGIN_ATTEMPTS_PER_MINUTE", v)?;
+        }
+        if let Some(v) = env("KIOSK_LOOKUPS_PER_MINUTE") {
+            config.lookups_per_minute = minutes("KIOSK_LOOKUPS_PER_MINUTE", v)?;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -211,6 +239,24 @@ impl Config {
                     message: format!("workstation {:?} has two printers", p.workstation),
                 });
             }
+        }
+        if self.session_idle_minutes == 0 {
+            return Err(ConfigError::Invalid {
+                name: "session_idle_minutes",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.login_attempts_per_minute == 0 || self.lookups_per_minute == 0 {
+            return Err(ConfigError::Invalid {
+                name: "login_attempts_per_minute / lookups_per_minute",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.refund_supervisor_over < Decimal::ZERO {
+            return Err(ConfigError::Invalid {
+                name: "refund_supervisor_over",
+                message: "must not be negative".into(),
+            });
         }
         if self.commit_batch_max == 0 {
             return Err(ConfigError::Invalid {

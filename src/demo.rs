@@ -115,6 +115,8 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
         }
     }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    // Demo members' personal data is sealed like any other (R-SVC-1).
+    let sealer = store::sealed::Sealer::new(&k.secrets);
     let mut showcase = Vec::new();
     let mut done = 0;
     while done < members {
@@ -141,7 +143,7 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
                 1 => CardState::Blocked,
                 _ => CardState::Active,
             };
-            let member = store::members::insert(&mut tx, &action, &a).await?;
+            let member = store::members::insert(&mut tx, &sealer, &action, &a).await?;
             let number = store::cards::reserve(
                 &mut tx,
                 &Action {
@@ -193,6 +195,7 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
                         &number,
                         today.checked_add_days(Days::new(7)).unwrap_or(today),
                         "phone",
+                        CardState::Active,
                     )
                     .await?;
                     store::card_events::record(
@@ -269,7 +272,7 @@ async fn guest_receipts(k: &Kiosk) -> Result<Vec<(String, Decimal)>, FlowError> 
             }],
             redeem_points: 0,
         };
-        commit_sale(k, "demo", sale.clone()).await?;
+        commit_sale(k, &k.action("demo", "demo"), sale.clone()).await?;
         out.push((sale.receipt_no, price));
     }
     Ok(out)

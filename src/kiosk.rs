@@ -14,6 +14,8 @@ use crate::domain::policy::Policy;
 use crate::flows::checkout::SaleCommitter;
 use crate::flows::readers::ReaderHub;
 use crate::printer::Printers;
+use crate::secrets::DataSecrets;
+use crate::staff::sessions::{Session, Sessions};
 use crate::store::{self, Db, StoreError};
 
 #[derive(Clone)]
@@ -28,6 +30,10 @@ pub struct Kiosk {
     pub sales: SaleCommitter,
     /// Each workstation's receipt printer (the spool for those without one).
     pub printers: Arc<Printers>,
+    /// PIN pepper and personal-data keys (from the key file).
+    pub secrets: Arc<DataSecrets>,
+    /// Signed-in staff.
+    pub sessions: Arc<Sessions>,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
 }
 
@@ -46,8 +52,11 @@ impl Kiosk {
         config: Config,
         clock: Arc<dyn Clock>,
         card_reader: Arc<dyn CardReader>,
+        secrets: Arc<DataSecrets>,
     ) -> Result<Kiosk, StartError> {
         let db = Db::open(&config.database, config.db_readers).await?;
+        // R-SVC-1: personal data left in clear by an older version is sealed before serving.
+        store::members::seal_plaintext_rows(&db, &store::sealed::Sealer::new(&secrets)).await?;
         let now = clock.now();
         let mut conn = db.writer.acquire().await.map_err(StoreError::from)?;
         store::policy::insert_if_new(&mut conn, &Policy::charter_default(), now).await?;
@@ -65,6 +74,9 @@ impl Kiosk {
         let sales = SaleCommitter::start(db.writer.clone(), config.commit_batch_max);
         let readers = Arc::new(ReaderHub::new(&config.readers));
         let printers = Arc::new(Printers::from_config(&config));
+        let sessions = Arc::new(Sessions::new(chrono::Duration::minutes(i64::from(
+            config.session_idle_minutes,
+        ))));
         Ok(Kiosk {
             config,
             db,
@@ -74,6 +86,8 @@ impl Kiosk {
             tray: None,
             sales,
             printers,
+            secrets,
+            sessions,
             policies: Arc::new(RwLock::new(policies)),
         })
     }
@@ -89,9 +103,30 @@ impl Kiosk {
         Action {
             store_id: self.config.store_id.clone(),
             staff_id: staff_id.to_owned(),
+            role: None,
             workstation: workstation.to_owned(),
             today: local_day(now, self.config.utc_offset_minutes),
             now,
+        }
+    }
+
+    /// An action by the signed-in staff member at their workstation, now.
+    pub fn action_by(&self, session: &Session) -> Action {
+        self.action_at(session, &session.workstation)
+    }
+
+    /// An action by the signed-in staff member for `workstation` (a till, a reader), now.
+    pub fn action_at(&self, session: &Session, workstation: &str) -> Action {
+        Action {
+            role: Some(session.role),
+            ..self.action(&session.staff_number, workstation)
+        }
+    }
+
+    /// Adds a newly stored policy version to those in force from its day on.
+    pub fn remember_policy(&self, policy: Policy) {
+        if let Ok(mut all) = self.policies.write() {
+            all.push(Arc::new(policy));
         }
     }
 

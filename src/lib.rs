@@ -13,4 +13,6 @@ pub mod http;
 pub mod kiosk;
 pub mod printer;
 pub mod receipt;
+pub mod secrets;
+pub mod staff;
 pub mod store;

@@ -15,8 +15,9 @@ use member_kiosk::card::reader::CardReader;
 use member_kiosk::card::tray::CardTray;
 use member_kiosk::clock::SystemClock;
 use member_kiosk::config::{CardReaderKind, Config};
-use member_kiosk::flows::{readers, review};
+use member_kiosk::flows::{readers, review, staff};
 use member_kiosk::kiosk::Kiosk;
+use member_kiosk::secrets::DataSecrets;
 use member_kiosk::store::{audit, Db};
 use member_kiosk::{demo, http};
 
@@ -55,6 +56,21 @@ enum Command {
     },
     /// Check the audit trail's hash chain; exits non-zero if a row was edited or removed.
     VerifyAudit,
+    /// First run: create the store's first supervisor (refused once one exists). The PIN is
+    /// read from standard input (not echoed on a terminal), never from the command line.
+    BootstrapSupervisor {
+        #[arg(long)]
+        staff_number: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create a head-office admin account (policy, audit view). PIN from standard input.
+    AddHqAdmin {
+        #[arg(long)]
+        staff_number: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[tokio::main]
@@ -94,7 +110,8 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let keys = Arc::new(issuer_keys(&config)?);
+    let (keys, secrets) = issuer_keys(&config)?;
+    let keys = Arc::new(keys);
     let card_reader: Arc<dyn CardReader> = match config.card_reader {
         CardReaderKind::Pcsc => Arc::new(PcscReader::new(config.readers.clone(), keys.clone())),
         CardReaderKind::Memory => Arc::new(MemoryCardReader::with_blank_stock(keys.clone())),
@@ -106,13 +123,36 @@ async fn main() -> anyhow::Result<()> {
             keys,
         ))
     });
-    let mut kiosk = Kiosk::start(config, Arc::new(SystemClock), card_reader)
-        .await
-        .context("starting the kiosk")?;
+    let mut kiosk = Kiosk::start(
+        config,
+        Arc::new(SystemClock),
+        card_reader,
+        Arc::new(secrets),
+    )
+    .await
+    .context("starting the kiosk")?;
     kiosk.tray = tray;
     match cli.command {
         Command::Migrate | Command::RotateKey | Command::VerifyAudit => {
             tracing::info!("database ready")
+        }
+        Command::BootstrapSupervisor {
+            ref staff_number,
+            ref name,
+        } => {
+            let pin = read_pin()?;
+            let account = staff::bootstrap_supervisor(&kiosk, staff_number, name, pin).await?;
+            audit_cli(&kiosk, "cli.bootstrap_supervisor", &account.staff_number).await?;
+            println!("supervisor {} created", account.staff_number);
+        }
+        Command::AddHqAdmin {
+            ref staff_number,
+            ref name,
+        } => {
+            let pin = read_pin()?;
+            let account = staff::add_hq_admin(&kiosk, staff_number, name, pin).await?;
+            audit_cli(&kiosk, "cli.add_hq_admin", &account.staff_number).await?;
+            println!("head-office admin {} created", account.staff_number);
         }
         Command::Review { date } => {
             let mut action = kiosk.action("system", "cli");
@@ -163,16 +203,91 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// The issuer keys: `KIOSK_ISSUER_KEY` (hex, for deployments that inject secrets) or the key
-/// file, created with a random key on first run.
-fn issuer_keys(config: &Config) -> anyhow::Result<Keyring> {
+/// The issuer keys and data secrets: `KIOSK_ISSUER_KEY` + `KIOSK_DATA_SECRET` (hex, for
+/// deployments that inject secrets) or the key file, created with random keys on first run.
+fn issuer_keys(config: &Config) -> anyhow::Result<(Keyring, DataSecrets)> {
     if let Ok(hex) = std::env::var("KIOSK_ISSUER_KEY") {
         let id = std::env::var("KIOSK_ISSUER_KEY_ID")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(1);
-        return Keyring::from_env_value(&hex, id).context("KIOSK_ISSUER_KEY");
+        let keys = Keyring::from_env_value(&hex, id).context("KIOSK_ISSUER_KEY")?;
+        let root = std::env::var("KIOSK_DATA_SECRET")
+            .context("KIOSK_DATA_SECRET must be set beside KIOSK_ISSUER_KEY")?;
+        let secrets = DataSecrets::from_env_value(&root)?;
+        return Ok((keys, secrets));
     }
-    Keyring::load_or_create(&config.key_file)
-        .with_context(|| format!("issuer key file {}", config.key_file.display()))
+    let file = || format!("issuer key file {}", config.key_file.display());
+    let mut keys = Keyring::load_or_create(&config.key_file).with_context(file)?;
+    let root = keys
+        .data_secret_or_add(&config.key_file)
+        .with_context(file)?;
+    Ok((keys, DataSecrets::derive(&root)))
+}
+
+/// Reads a PIN from standard input: one line, not echoed when typed at a terminal.
+fn read_pin() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!("PIN (6-12 digits, not shown): ");
+    }
+    let _echo_off = terminal.then(EchoOff::new).flatten();
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .context("reading the PIN")?;
+    if terminal {
+        eprintln!();
+    }
+    Ok(line.trim().to_owned())
+}
+
+/// Terminal echo switched off while it lives.
+struct EchoOff(libc::termios);
+
+impl EchoOff {
+    fn new() -> Option<EchoOff> {
+        // SAFETY: tcgetattr/tcsetattr on stdin with a zeroed, then filled, termios.
+        unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut t) != 0 {
+                return None;
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            (libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &t) == 0).then_some(EchoOff(saved))
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        // SAFETY: restores the settings read in `new`.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.0);
+        }
+    }
+}
+
+/// An audit row for an account made at the command line (no session: staff `cli`).
+async fn audit_cli(kiosk: &Kiosk, action: &str, target: &str) -> anyhow::Result<()> {
+    let entry = audit::AuditEntry {
+        store_id: kiosk.config.store_id.clone(),
+        at: kiosk.clock.now(),
+        staff_id: "cli".into(),
+        role: None,
+        workstation: "cli".into(),
+        action: action.into(),
+        target: Some(target.into()),
+        detail: None,
+        result: 201,
+    };
+    kiosk
+        .sales
+        .audit(entry)
+        .await
+        .context("writing the audit row")
 }

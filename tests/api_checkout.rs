@@ -148,10 +148,11 @@ async fn same_receipt_sent_by_five_tills_at_once_is_one_sale() {
     let mut retries = JoinSet::new();
     for _ in 0..5 {
         let (client, url, card) = (app.client.clone(), app.url("/api/sales"), card.clone());
+        let token = app.token("S01", "lounge").await;
         retries.spawn(async move {
             let body = json!({ "receipt_no": "S-1", "till_id": "T01", "card_number": card,
                                "lines": [regular("COAT", "1000.00", 1)], "tenders": cash("900.00") });
-            let r = client.post(url).header("x-staff-id", "S01").json(&body).send().await.expect("request");
+            let r = client.post(url).bearer_auth(token).json(&body).send().await.expect("request");
             (r.status().as_u16(), r.json::<Value>().await.expect("json"))
         });
     }
@@ -632,15 +633,21 @@ async fn r_dsc_6_price_with_three_decimals_is_422_on_the_line() {
 }
 
 #[tokio::test]
-async fn missing_staff_id_is_400_on_the_header() {
+async fn a_sale_without_a_session_is_401_on_the_authorization_header() {
     let app = spawn_app().await;
     let body = json!({ "receipt_no": "S-1", "till_id": "T01", "lines": [regular("A", "10.00", 1)], "tenders": cash("10.00") }).to_string();
     let answer = app.post_raw("/api/sales", &body, None).await;
-    assert_refused(&answer, 400, None, Some("X-Staff-Id"));
-    let answer = app
-        .post_raw("/api/sales", &body, Some("not a staff id!"))
-        .await;
-    assert_refused(&answer, 400, None, Some("X-Staff-Id"));
+    assert_refused(&answer, 401, None, Some("Authorization"));
+    let forged = app
+        .client
+        .post(app.url("/api/sales"))
+        .header("content-type", "application/json")
+        .bearer_auth("0".repeat(64))
+        .body(body.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(forged.status().as_u16(), 401);
     assert_eq!(app.count("sales").await, 0);
     let (status, _) = app.post_raw("/api/sales", &body, Some("S01")).await;
     assert_eq!(status, 201);
@@ -676,10 +683,11 @@ async fn r_pts_7_concurrent_redemptions_never_overdraw_the_card() {
     let mut tills = JoinSet::new();
     for i in 0..40 {
         let (client, url, card) = (app.client.clone(), app.url("/api/sales"), card.clone());
+        let token = app.token("S01", "lounge").await;
         tills.spawn(async move {
             let body = json!({ "receipt_no": format!("C-{i}"), "till_id": "T01", "card_number": card,
                                "lines": [regular("ITEM", "100.00", 1)], "tenders": cash("80.00"), "redeem_points": 100 });
-            let r = client.post(url).header("x-staff-id", "S01").json(&body).send().await.expect("request");
+            let r = client.post(url).bearer_auth(token).json(&body).send().await.expect("request");
             let status = r.status().as_u16();
             (status, r.json::<Value>().await.expect("json"))
         });

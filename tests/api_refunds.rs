@@ -11,10 +11,16 @@ fn ordinary_birth() -> chrono::NaiveDate {
     day(1980, 5, 1)
 }
 
+/// A refund by the default supervisor with a second supervisor's PIN entered (so refunds over
+/// the store's limit pass; the limit itself is tested in `staff_access`).
 async fn refund(app: &TestApp, receipt_no: &str, refund_no: &str, lines: Value) -> (u16, Value) {
-    app.post(
+    app.request_as(
+        DEFAULT_STAFF,
+        "lounge",
+        reqwest::Method::POST,
         &format!("/api/sales/{receipt_no}/refunds"),
-        json!({ "refund_no": refund_no, "till_id": "T01", "lines": lines }),
+        Some(json!({ "refund_no": refund_no, "till_id": "T01", "lines": lines })),
+        &[("x-supervisor", "S02"), ("x-supervisor-pin", PIN)],
     )
     .await
 }

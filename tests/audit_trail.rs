@@ -42,7 +42,7 @@ async fn tamper(app: &TestApp, sql: &str) {
     conn.close().await.expect("close");
 }
 
-/// Three audited requests: two sales and a refused refund.
+/// Four audited requests: the default staff member's sign-in, two sales and a refused refund.
 async fn three_requests(app: &TestApp) {
     app.guest_cash_sale("R-1", "100.00").await;
     app.guest_cash_sale("R-2", "50.00").await;
@@ -59,16 +59,17 @@ async fn a_sale_and_a_refused_request_are_both_audited() {
     let refused = app
         .post_raw("/api/sales", r#"{"receipt_no": "R-9"}"#, None)
         .await;
-    assert_eq!(refused.0, 400, "no staff member: {}", refused.1);
+    assert_eq!(refused.0, 401, "no staff member signed in: {}", refused.1);
     let (status, _) = app.get("/api/sales/R-1").await;
     assert_ne!(status, 200, "reads are not audited, whatever they answer");
 
     let rows = audit_rows(&app).await;
-    let seen: Vec<(&str, &str, &str, Option<&str>, i64)> = rows
+    let seen: Vec<(&str, Option<&str>, &str, &str, Option<&str>, i64)> = rows
         .iter()
         .map(|r| {
             (
                 r.staff_id.as_str(),
+                r.role.as_deref(),
                 r.workstation.as_str(),
                 r.action.as_str(),
                 r.target.as_deref(),
@@ -76,24 +77,32 @@ async fn a_sale_and_a_refused_request_are_both_audited() {
             )
         })
         .collect();
+    let supervisor = Some("supervisor");
     assert_eq!(
         seen,
         vec![
+            ("S01", supervisor, "lounge", "POST /api/sessions", None, 201),
             // A committed sale is audited in its own transaction, at its till, with its receipt number.
-            ("S01", "T01", "POST /api/sales", Some("R-1"), 201),
             (
                 "S01",
+                supervisor,
+                "T01",
+                "POST /api/sales",
+                Some("R-1"),
+                201
+            ),
+            (
+                "S01",
+                supervisor,
                 "lounge",
                 "POST /api/sales/{receipt_no}/refunds",
                 Some("R-1"),
                 422
             ),
-            ("anonymous", "counter", "POST /api/sales", None, 400),
+            ("anonymous", None, "unknown", "POST /api/sales", None, 401),
         ]
     );
-    assert!(rows
-        .iter()
-        .all(|r| r.role.is_none() && r.store_id == app.kiosk.config.store_id));
+    assert!(rows.iter().all(|r| r.store_id == app.kiosk.config.store_id));
     assert_eq!(rows[0].prev_hash, audit::GENESIS);
     assert_eq!(rows[1].prev_hash, rows[0].hash);
 
@@ -101,7 +110,7 @@ async fn a_sale_and_a_refused_request_are_both_audited() {
         .fetch_one(&app.kiosk.db.reader)
         .await
         .expect("outbox count");
-    assert_eq!(sent, 3, "each audit row goes to head office");
+    assert_eq!(sent, 4, "each audit row goes to head office");
 }
 
 #[tokio::test]
@@ -139,7 +148,7 @@ async fn an_untouched_chain_verifies() {
     three_requests(&app).await;
     let report = verify(&app).await;
     assert!(report.is_ok(), "{report}");
-    assert_eq!(report.rows_checked, 3);
+    assert_eq!(report.rows_checked, 4);
 }
 
 #[tokio::test]
@@ -211,12 +220,12 @@ async fn a_removed_first_or_last_row_is_found() {
     // The last row removed: the next row appended after it leaves the gap showing.
     let app = spawn_app().await;
     three_requests(&app).await;
-    tamper(&app, "DELETE FROM audit_log WHERE seq = 3").await;
+    tamper(&app, "DELETE FROM audit_log WHERE seq = 4").await;
     app.guest_cash_sale("R-3", "10.00").await;
     let broken = verify(&app).await.broken.expect("the removal is found");
     assert_eq!(
         (broken.seq, broken.problem),
-        (4, Problem::Removed { from: 3, to: 3 })
+        (5, Problem::Removed { from: 4, to: 4 })
     );
 }
 
@@ -234,7 +243,7 @@ async fn audit_rows_cannot_be_updated_or_deleted() {
             .expect_err(sql);
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
-    assert_eq!(audit_rows(&app).await.len(), 3);
+    assert_eq!(audit_rows(&app).await.len(), 4);
     assert!(verify(&app).await.is_ok());
 }
 
@@ -318,7 +327,7 @@ async fn verify_audit_command_exits_non_zero_on_a_broken_chain() {
     let ok = run();
     let out = String::from_utf8_lossy(&ok.stdout);
     assert!(ok.status.success(), "{out}");
-    assert!(out.contains("OK: 3 rows checked"), "{out}");
+    assert!(out.contains("OK: 4 rows checked"), "{out}");
 
     tamper(&app, "DELETE FROM audit_log WHERE seq = 2").await;
     let broken = run();

@@ -423,6 +423,7 @@ async fn reader_events_stream_insertion_read_and_removal() {
     let response = app
         .client
         .get(app.url("/api/readers/events"))
+        .bearer_auth(app.token(DEFAULT_STAFF, "lounge").await)
         .send()
         .await
         .expect("events");

@@ -45,6 +45,8 @@ async fn app(printers: Vec<PrinterConfig>) -> PrintApp {
         database: dir.path().join("kiosk.db"),
         spool_dir: dir.path().join("spool"),
         printers,
+        // Every request here signs in afresh.
+        login_attempts_per_minute: 100_000,
         ..Config::default()
     };
     let clock = Arc::new(FixedClock::new(common::store_time(common::day(
@@ -53,9 +55,10 @@ async fn app(printers: Vec<PrinterConfig>) -> PrintApp {
     let cards = Arc::new(MemoryCardReader::with_blank_stock(Arc::new(
         common::test_keys(),
     )));
-    let kiosk = Kiosk::start(config, clock, cards)
+    let kiosk = Kiosk::start(config, clock, cards, Arc::new(common::test_secrets()))
         .await
         .expect("kiosk starts");
+    common::add_test_staff(&kiosk).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -74,10 +77,24 @@ async fn app(printers: Vec<PrinterConfig>) -> PrintApp {
 }
 
 impl PrintApp {
+    /// A session of the supervisor `S01` at `workstation`.
+    async fn token(&self, workstation: &str) -> String {
+        let r = self
+            .client
+            .post(format!("{}/api/sessions", self.base))
+            .json(&json!({ "staff_number": "S01", "pin": common::PIN, "workstation": workstation }))
+            .send()
+            .await
+            .expect("request");
+        let body: Value = r.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
     async fn get(&self, path: &str) -> (u16, Value) {
         let r = self
             .client
             .get(format!("{}{path}", self.base))
+            .bearer_auth(self.token("lounge").await)
             .send()
             .await
             .expect("request");
@@ -88,8 +105,7 @@ impl PrintApp {
         let r = self
             .client
             .post(format!("{}{path}", self.base))
-            .header("x-staff-id", "S01")
-            .header("x-workstation", workstation)
+            .bearer_auth(self.token(workstation).await)
             .json(&body)
             .send()
             .await
@@ -564,6 +580,7 @@ async fn the_print_queue_over_http() {
             "{}/api/print-jobs/{}/preview",
             app.base, spooled.job_id
         ))
+        .bearer_auth(app.token("lounge").await)
         .send()
         .await
         .expect("preview");

@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
+use member_kiosk::domain::adjustment::{plan_adjustment, AdjustmentReason};
 use member_kiosk::domain::basket::{Basket, BasketLine, GoodsClass, Tender};
 use member_kiosk::domain::ledger::{
     balance, plan_earning, plan_reversal, redeemable_on, Entry, EntryKind,
@@ -205,7 +206,12 @@ proptest! {
 enum Op {
     Earn(i64),
     Redeem(i64),
-    Refund { reverse: i64, restore: i64 },
+    Refund {
+        reverse: i64,
+        restore: i64,
+    },
+    /// A supervisor's manual adjustment, either way.
+    Adjust(i64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -213,6 +219,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0i64..=500).prop_map(Op::Earn),
         (0i64..=800).prop_map(Op::Redeem),
         (0i64..=600, 0i64..=300).prop_map(|(reverse, restore)| Op::Refund { reverse, restore }),
+        (-1000i64..=1000).prop_map(Op::Adjust),
     ]
 }
 
@@ -228,6 +235,7 @@ fn sign_ok(kind: EntryKind, points: i64) -> bool {
         | EntryKind::Reversal
         | EntryKind::TransferOut
         | EntryKind::DebtRepayment => points < 0,
+        EntryKind::Adjustment => points != 0,
     }
 }
 
@@ -269,6 +277,15 @@ proptest! {
                     prop_assert_eq!(taken + new_debt, reverse);
                     debt += new_debt;
                     planned
+                }
+                Op::Adjust(points) => {
+                    match plan_adjustment(before, points, AdjustmentReason::Goodwill, None) {
+                        Ok(entry) => vec![entry],
+                        Err(refused) => {
+                            prop_assert!(points == 0 || before + points < 0, "{refused:?}");
+                            Vec::new()
+                        }
+                    }
                 }
             };
             for p in planned {

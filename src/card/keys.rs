@@ -16,6 +16,10 @@
 //! "2" = "<64 hex characters: 32 bytes>"
 //! ```
 //!
+//! The same file holds `data_secret = "<64 hex>"`, the root of the store's data secrets (PIN
+//! pepper, personal-data key, lookup key: [`crate::secrets`]); it is added to an older file
+//! on first load and kept across rotations.
+//!
 //! Deployments that inject secrets set `KIOSK_ISSUER_KEY` (64 hex characters) instead; see
 //! [`Keyring::from_env_value`].
 
@@ -45,6 +49,8 @@ pub struct Keyring {
     current: u8,
     /// Invariant: holds `current`.
     keys: BTreeMap<u8, [u8; KEY_LEN]>,
+    /// Root of the data secrets; None only for a keyring not backed by a file.
+    data_secret: Option<[u8; KEY_LEN]>,
 }
 
 /// Why the keys could not be loaded, created or saved. Messages name the file, the key id or
@@ -68,6 +74,8 @@ pub enum KeyError {
     BadKey { id: u8 },
     #[error("key file: current key id {current} has no key in [keys]")]
     NoCurrentKey { current: u8 },
+    #[error("key file: data_secret is not {} hex characters ({KEY_LEN} bytes)", 2 * KEY_LEN)]
+    BadDataSecret,
     #[error("KIOSK_ISSUER_KEY must be {} hex characters ({KEY_LEN} bytes)", 2 * KEY_LEN)]
     BadEnvKey,
     #[error("all 256 key ids are used: no key id left to rotate to")]
@@ -81,6 +89,7 @@ pub enum KeyError {
 #[serde(deny_unknown_fields)]
 struct KeyFile {
     current: u8,
+    data_secret: Option<String>,
     keys: BTreeMap<String, String>,
 }
 
@@ -111,6 +120,7 @@ impl Keyring {
         Keyring {
             current: id,
             keys: BTreeMap::from([(id, secret)]),
+            data_secret: None,
         }
     }
 
@@ -125,7 +135,8 @@ impl Keyring {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             fs::create_dir_all(dir).map_err(|e| io_error("create the directory", dir, e))?;
         }
-        let keys = Keyring::single(1, random_key()?);
+        let mut keys = Keyring::single(1, random_key()?);
+        keys.data_secret = Some(random_key()?);
         // `create_new`: if another kiosk process created the file meanwhile, use its key
         // rather than overwrite it (cards may already carry MACs under it).
         match write_new(path, &keys.to_toml()) {
@@ -144,6 +155,21 @@ impl Keyring {
         let text = fs::read_to_string(path).map_err(|e| io_error("read", path, e))?;
         warn_if_readable_by_others(path);
         Keyring::parse(&text)
+    }
+
+    /// The root of the data secrets, adding a random one to the file first if it has none
+    /// (a key file from before staff logins and sealed personal data).
+    pub fn data_secret_or_add(&mut self, path: &Path) -> Result<[u8; KEY_LEN], KeyError> {
+        if let Some(secret) = self.data_secret {
+            return Ok(secret);
+        }
+        let mut next = self.clone();
+        let secret = random_key()?;
+        next.data_secret = Some(secret);
+        next.save(path)?;
+        *self = next;
+        tracing::info!(path = %path.display(), "added the data secret to the key file");
+        Ok(secret)
     }
 
     /// Adds a new random key, makes it current, saves the file (old keys kept for reading).
@@ -186,9 +212,14 @@ impl Keyring {
                 current: file.current,
             });
         }
+        let data_secret = match &file.data_secret {
+            Some(hex) => Some(decode_key(hex).ok_or(KeyError::BadDataSecret)?),
+            None => None,
+        };
         Ok(Keyring {
             current: file.current,
             keys,
+            data_secret,
         })
     }
 
@@ -197,7 +228,14 @@ impl Keyring {
             "# member-kiosk issuer MAC keys: secret. Never commit, copy or log this file.\n\
              # `current` signs new card writes; every key in [keys] verifies.\n",
         );
-        out.push_str(&format!("current = {}\n\n[keys]\n", self.current));
+        out.push_str(&format!("current = {}\n", self.current));
+        if let Some(secret) = &self.data_secret {
+            out.push_str(
+                "# Root of the PIN pepper and the personal-data keys: losing it loses the data.\n",
+            );
+            out.push_str(&format!("data_secret = \"{}\"\n", hex::encode(secret)));
+        }
+        out.push_str("\n[keys]\n");
         for (id, secret) in &self.keys {
             out.push_str(&format!("\"{id}\" = \"{}\"\n", hex::encode(secret)));
         }

@@ -28,9 +28,10 @@ pub struct Applicant {
     pub name: String,
     pub sex: Sex,
     pub birth_date: NaiveDate,
+    #[serde(deserialize_with = "super::confidential::text")]
     pub phone: String,
     pub id_document: IdDocument,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::confidential::optional_text")]
     pub address: Option<String>,
     #[serde(default)]
     pub email: Option<String>,

@@ -35,6 +35,7 @@ impl IdKind {
 #[serde(deny_unknown_fields)]
 pub struct IdDocument {
     pub kind: IdKind,
+    #[serde(deserialize_with = "super::confidential::text")]
     pub number: String,
 }
 

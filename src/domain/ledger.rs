@@ -32,6 +32,9 @@ pub enum EntryKind {
     TransferOut,
     /// Earnings that paid off a reversal debt (R-PTS-9).
     DebtRepayment,
+    /// Points added or taken by hand with a reason code, approved by a supervisor. Spendable
+    /// at once; never counts toward an upgrade (not earned by a transaction, R-UPG-1).
+    Adjustment,
 }
 
 impl EntryKind {
@@ -39,6 +42,7 @@ impl EntryKind {
         match self {
             EntryKind::Earn => "earn",
             EntryKind::Bonus => "bonus",
+            EntryKind::Adjustment => "adjustment",
             EntryKind::Redeem => "redeem",
             EntryKind::GiftExchange => "gift_exchange",
             EntryKind::Reversal => "reversal",
@@ -62,6 +66,7 @@ impl EntryKind {
             EntryKind::TransferInFresh,
             EntryKind::TransferOut,
             EntryKind::DebtRepayment,
+            EntryKind::Adjustment,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -2,10 +2,12 @@
 //! the store-local date is always an argument). Rule ids (`R-…`) refer to
 //! `shared/spec/membership-rules.md`.
 
+pub mod adjustment;
 pub mod basket;
 pub mod birthday;
 pub mod card_number;
 pub mod card_status;
+pub mod confidential;
 pub mod enrolment;
 pub mod gift_exchange;
 pub mod id_document;
@@ -18,6 +20,7 @@ pub mod replacement;
 pub mod review;
 pub mod rule;
 pub mod services;
+pub mod staff;
 pub mod tier;
 pub mod upgrade;
 

@@ -147,3 +147,31 @@ fn check_damaged(card: &CardFacts, today: NaiveDate) -> Result<(), RuleViolation
         }
     }
 }
+
+/// R-REP-6 (and the supervisor's same-day exception, README "Charter ambiguities"): a loss
+/// report made by mistake may be withdrawn, unblocking the card, only on the day it was made
+/// and only while the card is still just blocked (not yet replaced). After that the found
+/// card stays invalid and the member completes the replacement.
+pub fn check_unblock(
+    card: CardState,
+    reported_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<(), RuleViolation> {
+    if card != CardState::Blocked {
+        return Err(RuleViolation::new(
+            "R-REP-6",
+            "only a blocked card with an open loss report can be unblocked",
+        ));
+    }
+    match reported_on {
+        Some(day) if day == today => Ok(()),
+        Some(_) => Err(RuleViolation::new(
+            "R-REP-6",
+            "a loss report can be withdrawn only on the day it was made; the found card stays invalid",
+        )),
+        None => Err(RuleViolation::new(
+            "R-REP-6",
+            "the card has no open loss report to withdraw",
+        )),
+    }
+}

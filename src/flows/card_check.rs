@@ -12,6 +12,7 @@ use crate::card::reader::{CardRead, CardSeen};
 use crate::card::record::{CardContent, CardIdentity, Damage};
 use crate::domain::card_status::{usability, CardState, Unusable};
 use crate::kiosk::Kiosk;
+use crate::store::sealed::Sealer;
 use crate::store::{self, cards::Card};
 
 /// The distinct outcomes of reading a card.
@@ -71,11 +72,12 @@ fn plain(verdict: Verdict, message: &str, apdus: u32) -> CardCheck {
 /// Judges a read against the ledger.
 pub async fn check(k: &Kiosk, read: &CardRead) -> Result<CardCheck, FlowError> {
     let mut conn = k.db.reader.acquire().await?;
-    check_in(&mut conn, read, k.today()).await
+    check_in(&mut conn, &Sealer::new(&k.secrets), read, k.today()).await
 }
 
 pub async fn check_in(
     conn: &mut SqliteConnection,
+    sealer: &Sealer,
     read: &CardRead,
     today: chrono::NaiveDate,
 ) -> Result<CardCheck, FlowError> {
@@ -124,7 +126,7 @@ pub async fn check_in(
             }
         }
     };
-    let Some((card, member)) = store::cards::find_with_member(conn, &number).await? else {
+    let Some((card, member)) = store::cards::find_with_member(conn, sealer, &number).await? else {
         let mut c = plain(
             Verdict::Unknown,
             "card number not in this store's ledger",

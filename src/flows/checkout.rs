@@ -31,6 +31,7 @@ use crate::kiosk::Kiosk;
 use crate::receipt::document::Document;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::print_jobs;
+use crate::store::sealed::Sealer;
 use crate::store::{self, ledger::Refs, StoreError};
 
 /// A basket to price, optionally for a member card.
@@ -103,7 +104,12 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
     let mut conn = k.db.reader.acquire().await?;
     let member = match req.card_number.as_deref() {
         Some(raw) => {
-            let (card, member) = load_card(&mut conn, &parse_card_number(raw)?).await?;
+            let (card, member) = load_card(
+                &mut conn,
+                &Sealer::new(&k.secrets),
+                &parse_card_number(raw)?,
+            )
+            .await?;
             let entries = store::ledger::entries(&mut conn, &card.number).await?;
             Some(member_context(&card, &member, &entries, today)?)
         }
@@ -116,7 +122,7 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
 /// same answer) and whether the sale's audit row was written with it (not for a replay).
 pub async fn commit_sale(
     k: &Kiosk,
-    staff_id: &str,
+    by: &Action,
     req: SaleRequest,
 ) -> Result<(Value, bool), FlowError> {
     check_receipt_no("receipt_no", &req.receipt_no)?;
@@ -125,7 +131,11 @@ pub async fn commit_sale(
     {
         return Err(FlowError::invalid("till_id", "unknown till"));
     }
-    let action = k.action(staff_id, &req.till_id);
+    // The sale belongs to the till it was rung on (its receipts print there).
+    let action = Action {
+        workstation: req.till_id.clone(),
+        ..by.clone()
+    };
     let policy = k.policy(action.today);
     let slip = slips::context(k, &action.workstation);
     let committed = k
@@ -135,6 +145,7 @@ pub async fn commit_sale(
             policy,
             request: req,
             slip,
+            sealer: Sealer::new(&k.secrets),
         })
         .await?;
     // The receipt job was stored with the sale; it prints now. A printer fault never undoes
@@ -199,6 +210,8 @@ pub struct Job {
     request: SaleRequest,
     /// For the receipt queued with the sale.
     slip: SlipContext,
+    /// Opens the card holder's row (the committer has no `Kiosk`).
+    sealer: Sealer,
 }
 
 struct Queued {
@@ -402,7 +415,7 @@ fn commit_one<'a>(
         }
         let member = match req.card_number.as_deref() {
             Some(raw) => {
-                let (card, member) = load_card(conn, &parse_card_number(raw)?).await?;
+                let (card, member) = load_card(conn, &job.sealer, &parse_card_number(raw)?).await?;
                 let entries = store::ledger::entries(conn, &card.number).await?;
                 let context = member_context(&card, &member, &entries, action.today)?;
                 Some((card, member, context, balance(&entries)))
@@ -503,7 +516,7 @@ fn commit_one<'a>(
             store_id: action.store_id.clone(),
             at: action.now,
             staff_id: action.staff_id.clone(),
-            role: None,
+            role: action.role.map(|r| r.as_str().to_owned()),
             workstation: action.workstation.clone(),
             action: "POST /api/sales".into(),
             target: Some(req.receipt_no.clone()),

@@ -17,6 +17,7 @@ use crate::domain::enrolment::{
 };
 use crate::domain::{RuleViolation, Tier};
 use crate::kiosk::Kiosk;
+use crate::store::sealed::Sealer;
 use crate::store::{self, service_grants::GrantKind};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -71,34 +72,37 @@ pub async fn enrol(
     })?;
     let expiry = card_expiry(&policy, action.today);
 
-    // Phase one: reserve the number (and the member record, if new).
+    // Phase one: reserve the number (and the member record, if new). R-ENR-3 is checked
+    // through the ID number's lookup index: the number itself is stored sealed.
+    let sealer = Sealer::new(&k.secrets);
     let mut tx = k.db.writer.begin().await?;
-    let member = match store::members::find_by_document(&mut tx, &applicant.id_document).await? {
-        Some(existing) => {
-            let live = store::cards::for_member(&mut tx, &existing.id)
-                .await?
-                .into_iter()
-                .any(|c| {
-                    matches!(
-                        c.state,
-                        CardState::Active
-                            | CardState::Inactive
-                            | CardState::Blocked
-                            | CardState::Reserved
-                    ) && c.replaced_by.is_none()
-                });
-            if live {
-                return Err(RuleViolation::new(
+    let member =
+        match store::members::find_by_document(&mut tx, &sealer, &applicant.id_document).await? {
+            Some(existing) => {
+                let live = store::cards::for_member(&mut tx, &existing.id)
+                    .await?
+                    .into_iter()
+                    .any(|c| {
+                        matches!(
+                            c.state,
+                            CardState::Active
+                                | CardState::Inactive
+                                | CardState::Blocked
+                                | CardState::Reserved
+                        ) && c.replaced_by.is_none()
+                    });
+                if live {
+                    return Err(RuleViolation::new(
                     "R-ENR-3",
                     "this person already holds a card: use upgrade, reactivation or replacement",
                 )
                 .on_field("applicant.id_document")
                 .into());
+                }
+                existing
             }
-            existing
-        }
-        None => store::members::insert(&mut tx, action, &applicant).await?,
-    };
+            None => store::members::insert(&mut tx, &sealer, action, &applicant).await?,
+        };
     let (_, receipts) = presented_receipts(&mut tx, &action.store_id, &req.receipts).await?;
     let spend = same_day_cash_spend(&receipts, action.today)?;
     let tier = tier_for_spend(&policy, spend)?;
@@ -148,15 +152,8 @@ pub async fn enrol(
         )
         .await?;
     }
-    store::outbox::record(
-        &mut tx,
-        &action.store_id,
-        "member",
-        &member.id,
-        &member,
-        action.now,
-    )
-    .await?;
+    // As stored: personal data sealed (R-SVC-1).
+    store::members::record_outbox(&mut tx, action, &member.id).await?;
     let card = store::cards::find(&mut tx, &number)
         .await?
         .ok_or(FlowError::NotFound {

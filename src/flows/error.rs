@@ -3,6 +3,7 @@
 
 use crate::card::reader::ReaderError;
 use crate::domain::card_status::Unusable;
+use crate::domain::staff::Permission;
 use crate::domain::RuleViolation;
 use crate::store::StoreError;
 
@@ -30,6 +31,18 @@ pub enum FlowError {
     Reader(#[from] ReaderError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The staff member may not do this (403, naming the permission).
+    #[error("{message}")]
+    Forbidden {
+        permission: Permission,
+        message: String,
+    },
+    /// Signing in failed: wrong staff number or PIN, or the account is locked (401).
+    #[error("{message}")]
+    SignIn { message: String },
+    /// A fault that is not the request's (no randomness, a worker thread lost): 500.
+    #[error("internal fault: {0}")]
+    Internal(String),
 }
 
 impl From<sqlx::Error> for FlowError {
@@ -39,6 +52,14 @@ impl From<sqlx::Error> for FlowError {
 }
 
 impl FlowError {
+    /// The acting staff member's role lacks `permission`.
+    pub fn forbidden(permission: Permission) -> FlowError {
+        FlowError::Forbidden {
+            permission,
+            message: format!("not allowed: needs permission {}", permission.as_str()),
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> FlowError {
         FlowError::Invalid {
             field: field.into(),

@@ -16,6 +16,7 @@ use crate::domain::Tier;
 use crate::kiosk::Kiosk;
 use crate::store::cards::Card;
 use crate::store::members::Member;
+use crate::store::sealed::Sealer;
 use crate::store::{self};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -58,9 +59,10 @@ pub fn parse_card_number(raw: &str) -> Result<CardNumber, FlowError> {
 /// The card and its member, or 404.
 pub async fn load_card(
     conn: &mut SqliteConnection,
+    sealer: &Sealer,
     number: &CardNumber,
 ) -> Result<(Card, Member), FlowError> {
-    store::cards::find_with_member(conn, number.as_str())
+    store::cards::find_with_member(conn, sealer, number.as_str())
         .await?
         .ok_or(FlowError::NotFound {
             what: "card",
@@ -128,6 +130,6 @@ pub async fn view(
 pub async fn lookup(k: &Kiosk, raw_number: &str) -> Result<CardView, FlowError> {
     let number = parse_card_number(raw_number)?;
     let mut conn = k.db.reader.acquire().await?;
-    let (card, member) = load_card(&mut conn, &number).await?;
+    let (card, member) = load_card(&mut conn, &Sealer::new(&k.secrets), &number).await?;
     view(&mut conn, &card, &member, k.today()).await
 }

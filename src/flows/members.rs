@@ -1,47 +1,154 @@
-//! Member data (R-ENR-5, R-SVC-1/3): the member record as staff see it (ID number and phone
-//! masked) and contact changes, recorded with before and after.
+//! Member data (R-ENR-5, R-SVC-1/3): the member record as staff see it (ID number, phone
+//! and address masked unless the caller may see them in full), the search by ID number or
+//! phone through the lookup index, and contact changes, recorded with before and after.
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::SqliteConnection;
 use utoipa::ToSchema;
 
 use super::lookup::CardView;
 use super::FlowError;
 use crate::action::Action;
+use crate::domain::card_status::CardState;
 use crate::domain::enrolment::{check_applicant, Applicant};
+use crate::domain::id_document::IdDocument;
 use crate::kiosk::Kiosk;
 use crate::store::audit::AuditEntry;
+use crate::store::sealed::{normalise, LookupField, Sealer};
 use crate::store::{self, members::Member};
 
-/// A member as the counters see it: personal data masked (R-SVC-1).
+/// How much of a member's personal data a view shows (R-SVC-1). `Full` is for roles whose
+/// work needs the values (the HTTP edge decides, from the staff member's permissions);
+/// everyone else sees `Masked`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reveal {
+    Masked,
+    Full,
+}
+
+/// A member as the counters see it: personal data masked unless revealed (R-SVC-1).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MemberView {
     pub member_id: String,
     pub name: String,
-    /// e.g. `138****5678`
+    /// Masked: e.g. `138****5678`.
     pub phone: String,
-    /// e.g. `110***********1234`
+    /// Masked: e.g. `110***********1234`.
     pub id_number: String,
+    /// Masked: the first characters (at most 6, at most half) then `****`, e.g.
+    /// `北京市朝阳区****`.
+    pub address: Option<String>,
     pub has_address: bool,
+    /// Whether `phone`, `id_number` and `address` are masked or in full.
+    pub personal_data: Reveal,
     pub email: Option<String>,
     pub preferences: Option<String>,
     pub home_store: String,
     pub cards: Vec<CardView>,
 }
 
+impl MemberView {
+    /// The view of `member` with its `cards`, personal data as `reveal` says.
+    pub fn of(member: Member, cards: Vec<CardView>, reveal: Reveal) -> MemberView {
+        let (phone, id_number, address) = match reveal {
+            Reveal::Full => (
+                member.phone,
+                member.id_document.number,
+                member.address.clone(),
+            ),
+            Reveal::Masked => (
+                mask_phone(&member.phone),
+                mask_id_number(&member.id_document.number),
+                member.address.as_deref().map(mask_address),
+            ),
+        };
+        MemberView {
+            member_id: member.id,
+            name: member.name,
+            phone,
+            id_number,
+            has_address: address.is_some(),
+            address,
+            personal_data: reveal,
+            email: member.email,
+            preferences: member.preferences,
+            home_store: member.home_store,
+            cards,
+        }
+    }
+}
+
 /// Fields a member may change later (R-SVC-3). Absent fields stay as they are; an empty
 /// string clears an optional field.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactUpdate {
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::confidential::optional_text"
+    )]
     pub phone: Option<String>,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::confidential::optional_text"
+    )]
     pub address: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
     #[serde(default)]
     pub preferences: Option<String>,
+}
+
+impl std::fmt::Debug for ContactUpdate {
+    /// Which fields change, never their values (R-SVC-1).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContactUpdate")
+            .field("phone", &self.phone.is_some())
+            .field("address", &self.address.is_some())
+            .field("email", &self.email.is_some())
+            .field("preferences", &self.preferences.is_some())
+            .finish()
+    }
+}
+
+/// Find a member by ID document or by phone: exactly one of the two. A POST body, so the
+/// value never appears in a URL, an access log or the audit row's target (R-SVC-1).
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberSearch {
+    #[serde(default)]
+    pub id_document: Option<IdDocument>,
+    #[serde(
+        default,
+        deserialize_with = "crate::domain::confidential::optional_text"
+    )]
+    pub phone: Option<String>,
+}
+
+impl std::fmt::Debug for MemberSearch {
+    /// What is searched by, never the value (R-SVC-1).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemberSearch")
+            .field("id_document", &self.id_document.as_ref().map(|d| d.kind))
+            .field("phone", &self.phone.is_some())
+            .finish()
+    }
+}
+
+/// One member found, with their live card (active or inactive), if they have one.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberMatch {
+    pub member: MemberView,
+    pub live_card_number: Option<String>,
+}
+
+/// The members found: one for an ID document (R-ENR-3), possibly several for a phone that
+/// family members share. Never empty: no match is a 404.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MemberSearchResult {
+    pub matches: Vec<MemberMatch>,
 }
 
 /// Keeps the first `head` and last `tail` characters, stars in between.
@@ -58,30 +165,110 @@ pub fn mask(value: &str, head: usize, tail: usize) -> String {
         .collect()
 }
 
-pub async fn member_view(k: &Kiosk, member_id: &str) -> Result<MemberView, FlowError> {
+/// `13812345678` → `138****5678`.
+pub fn mask_phone(phone: &str) -> String {
+    mask(phone, 3, 4)
+}
+
+/// `110105198005010011` → `110***********0011`.
+pub fn mask_id_number(number: &str) -> String {
+    mask(number, 3, 4)
+}
+
+/// The first characters (at most 6, and at most half of the address, so a short address is
+/// never shown nearly whole) then `****`: enough to tell the city and district, not the door.
+pub fn mask_address(address: &str) -> String {
+    let chars: Vec<char> = address.chars().collect();
+    let keep = (chars.len() / 2).min(ADDRESS_SHOWN);
+    chars[..keep].iter().chain(['*'; 4].iter()).collect()
+}
+
+const ADDRESS_SHOWN: usize = 6;
+
+pub async fn member_view(
+    k: &Kiosk,
+    member_id: &str,
+    reveal: Reveal,
+) -> Result<MemberView, FlowError> {
     let mut conn = k.db.reader.acquire().await?;
-    let member = store::members::find(&mut conn, member_id)
+    let member = store::members::find(&mut conn, &Sealer::new(&k.secrets), member_id)
         .await?
         .ok_or(FlowError::NotFound {
             what: "member",
             field: "member_id",
         })?;
-    let today = k.today();
+    let (view, _) = view_with_cards(&mut conn, member, k.today(), reveal).await?;
+    Ok(view)
+}
+
+/// The member's view and their live card's number.
+async fn view_with_cards(
+    conn: &mut SqliteConnection,
+    member: Member,
+    today: chrono::NaiveDate,
+    reveal: Reveal,
+) -> Result<(MemberView, Option<String>), FlowError> {
     let mut cards = Vec::new();
-    for card in store::cards::for_member(&mut conn, member_id).await? {
-        cards.push(super::lookup::view(&mut conn, &card, &member, today).await?);
+    let mut live = None;
+    for card in store::cards::for_member(conn, &member.id).await? {
+        if matches!(card.state, CardState::Active | CardState::Inactive) {
+            live = Some(card.number.clone());
+        }
+        cards.push(super::lookup::view(conn, &card, &member, today).await?);
     }
-    Ok(MemberView {
-        member_id: member.id,
-        name: member.name,
-        phone: mask(&member.phone, 3, 4),
-        id_number: mask(&member.id_document.number, 3, 4),
-        has_address: member.address.is_some(),
-        email: member.email,
-        preferences: member.preferences,
-        home_store: member.home_store,
-        cards,
-    })
+    Ok((MemberView::of(member, cards, reveal), live))
+}
+
+/// Finds members by ID document or phone through the lookup index (the values are stored
+/// sealed). Refusals name the field, never the value.
+pub async fn search(
+    k: &Kiosk,
+    query: MemberSearch,
+    reveal: Reveal,
+) -> Result<MemberSearchResult, FlowError> {
+    let sealer = Sealer::new(&k.secrets);
+    let mut conn = k.db.reader.acquire().await?;
+    let (found, field) = match (query.id_document, query.phone) {
+        (Some(doc), None) => {
+            if normalise(LookupField::IdNumber, &doc.number).is_empty() {
+                return Err(FlowError::invalid(
+                    "id_document.number",
+                    "ID document number is missing",
+                ));
+            }
+            let found = store::members::find_by_document(&mut conn, &sealer, &doc).await?;
+            (found.into_iter().collect::<Vec<_>>(), "id_document")
+        }
+        (None, Some(phone)) => {
+            if normalise(LookupField::Phone, &phone).is_empty() {
+                return Err(FlowError::invalid("phone", "phone number is missing"));
+            }
+            let found = store::members::find_by_phone(&mut conn, &sealer, &phone).await?;
+            (found, "phone")
+        }
+        (Some(_), Some(_)) | (None, None) => {
+            return Err(FlowError::invalid(
+                "id_document",
+                "give exactly one of id_document or phone",
+            ))
+        }
+    };
+    if found.is_empty() {
+        return Err(FlowError::NotFound {
+            what: "member",
+            field,
+        });
+    }
+    let today = k.today();
+    let mut matches = Vec::with_capacity(found.len());
+    for member in found {
+        let (member, live_card_number) = view_with_cards(&mut conn, member, today, reveal).await?;
+        matches.push(MemberMatch {
+            member,
+            live_card_number,
+        });
+    }
+    Ok(MemberSearchResult { matches })
 }
 
 pub async fn update_contact(
@@ -89,9 +276,11 @@ pub async fn update_contact(
     action: &Action,
     member_id: &str,
     update: ContactUpdate,
+    reveal: Reveal,
 ) -> Result<MemberView, FlowError> {
+    let sealer = Sealer::new(&k.secrets);
     let mut tx = k.db.writer.begin().await?;
-    let before = store::members::find(&mut tx, member_id)
+    let before = store::members::find(&mut tx, &sealer, member_id)
         .await?
         .ok_or(FlowError::NotFound {
             what: "member",
@@ -134,7 +323,7 @@ pub async fn update_contact(
         preferences: checked.preferences,
         ..before.clone()
     };
-    store::members::update_contact(&mut tx, action, &after).await?;
+    store::members::update_contact(&mut tx, &sealer, action, &after).await?;
     // Before/after go to the change record only as "changed" flags and masked values.
     let changes = json!({
         "phone_changed": before.phone != after.phone,
@@ -150,7 +339,7 @@ pub async fn update_contact(
             store_id: action.store_id.clone(),
             at: action.now,
             staff_id: action.staff_id.clone(),
-            role: None,
+            role: action.role.map(|r| r.as_str().to_owned()),
             workstation: action.workstation.clone(),
             action: "member.contact_change".into(),
             target: Some(after.id.clone()),
@@ -159,15 +348,8 @@ pub async fn update_contact(
         },
     )
     .await?;
-    store::outbox::record(
-        &mut tx,
-        &action.store_id,
-        "member",
-        &after.id,
-        &after,
-        action.now,
-    )
-    .await?;
+    // As stored: personal data sealed (R-SVC-1).
+    store::members::record_outbox(&mut tx, action, &after.id).await?;
     store::outbox::record(
         &mut tx,
         &action.store_id,
@@ -178,7 +360,7 @@ pub async fn update_contact(
     )
     .await?;
     tx.commit().await?;
-    member_view(k, member_id).await
+    member_view(k, member_id, reveal).await
 }
 
 /// The changed contact fields for the audit trail, never in clear: phone and e-mail masked
@@ -188,7 +370,7 @@ fn contact_change_detail(before: &Member, after: &Member) -> serde_json::Value {
     if before.phone != after.phone {
         detail.insert(
             "phone".into(),
-            json!({ "before": mask(&before.phone, 3, 4), "after": mask(&after.phone, 3, 4) }),
+            json!({ "before": mask_phone(&before.phone), "after": mask_phone(&after.phone) }),
         );
     }
     if before.email != after.email {

@@ -2,6 +2,7 @@
 //! rules engine decide, then apply the result in one SQLite transaction (with its ledger,
 //! card-event and outbox rows).
 
+pub mod adjustment;
 pub mod card_check;
 pub mod card_io;
 pub mod card_rewrite;
@@ -11,6 +12,7 @@ mod error;
 pub mod issuing;
 pub mod lookup;
 pub mod members;
+pub mod policy;
 pub mod printing;
 pub mod reactivation;
 pub mod readers;
@@ -19,6 +21,8 @@ pub mod replacement;
 pub mod review;
 pub mod services;
 pub mod slips;
+pub mod staff;
+pub mod unblock;
 pub mod upgrade;
 
 pub use error::FlowError;

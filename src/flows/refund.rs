@@ -13,7 +13,9 @@ use super::FlowError;
 use crate::domain::ledger::plan_reversal;
 use crate::domain::money::round_fen;
 use crate::domain::refund::{plan_refund, RefundLineRequest, RefundedLine};
+use crate::domain::staff::Permission;
 use crate::kiosk::Kiosk;
+use crate::staff::sessions::Session;
 use crate::store::{self, ledger::Refs, StoreError};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -41,14 +43,31 @@ pub struct RefundReceipt {
     pub balance: Option<i64>,
 }
 
+/// Who refunds: the signed-in staff member, and the supervisor who approved with their PIN
+/// (needed above the store's refund limit).
+pub struct RefundAuthority<'a> {
+    pub session: &'a Session,
+    pub approved_by: Option<&'a str>,
+}
+
 pub async fn refund(
     k: &Kiosk,
-    staff_id: &str,
+    by: &RefundAuthority<'_>,
     receipt_no: &str,
     req: RefundRequest,
 ) -> Result<Value, FlowError> {
     check_receipt_no("refund_no", &req.refund_no)?;
-    let action = k.action(staff_id, &req.till_id);
+    let own_till_only = !by.session.role.may(Permission::RefundAnyTill);
+    if own_till_only && req.till_id != by.session.workstation {
+        return Err(FlowError::Forbidden {
+            permission: Permission::RefundAnyTill,
+            message: format!(
+                "signed in at {}: refunds are rung on that till only",
+                by.session.workstation
+            ),
+        });
+    }
+    let action = k.action_at(by.session, &req.till_id);
     let hash = request_hash(&(receipt_no, &req));
     let mut tx = k.db.writer.begin().await?;
     if let Some(filed) = store::refunds::find(&mut tx, &action.store_id, &req.refund_no).await? {
@@ -69,8 +88,26 @@ pub async fn refund(
             what: "sale",
             field: "receipt_no",
         })?;
+    if own_till_only && sale.till_id != by.session.workstation {
+        return Err(FlowError::Forbidden {
+            permission: Permission::RefundAnyTill,
+            message: format!(
+                "the sale was rung on till {}: only a supervisor refunds another till's sale",
+                sale.till_id
+            ),
+        });
+    }
     let sold = store::sales::sold_lines(&mut tx, sale.id).await?;
     let plan = plan_refund(&sold, &req.lines)?;
+    if plan.amount > k.config.refund_supervisor_over && by.approved_by.is_none() {
+        return Err(FlowError::Forbidden {
+            permission: Permission::RefundOverLimit,
+            message: format!(
+                "a refund over ¥{} needs a supervisor's PIN",
+                k.config.refund_supervisor_over
+            ),
+        });
+    }
     // The cash part of the refund lowers the receipt's qualifying cash spend (R-ENR-4).
     let cash_refund = if sale.payable > Decimal::ZERO {
         round_fen(plan.amount * sale.cash_paid / sale.payable).min(plan.amount)

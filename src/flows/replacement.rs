@@ -75,12 +75,24 @@ pub async fn report_loss(
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) = load_card(&mut tx, &number).await?;
+    let (card, member) = load_card(
+        &mut tx,
+        &crate::store::sealed::Sealer::new(&k.secrets),
+        &number,
+    )
+    .await?;
     check_loss_report(&card.facts())?;
     let deadline = loss_report_deadline(&policy, action.today);
     store::cards::set_state(&mut tx, action, &card.number, CardState::Blocked).await?;
-    let report_id =
-        store::loss_reports::insert(&mut tx, action, &card.number, deadline, &req.channel).await?;
+    let report_id = store::loss_reports::insert(
+        &mut tx,
+        action,
+        &card.number,
+        deadline,
+        &req.channel,
+        card.state,
+    )
+    .await?;
     store::card_events::record(
         &mut tx,
         action,
@@ -120,7 +132,12 @@ pub async fn replace(
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
     let mut tx = k.db.writer.begin().await?;
-    let (old, member) = load_card(&mut tx, &number).await?;
+    let (old, member) = load_card(
+        &mut tx,
+        &crate::store::sealed::Sealer::new(&k.secrets),
+        &number,
+    )
+    .await?;
     let report = store::loss_reports::open_for(&mut tx, &old.number).await?;
     let facts = report.as_ref().map(|r| LossReport {
         reported_on: r.reported_on,

@@ -16,6 +16,7 @@ use crate::domain::ledger::{redeemable_on, EntryKind, PlannedEntry};
 use crate::domain::services::{check_birthday_gift, on_greeting_list, parking_tickets};
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
+use crate::store::sealed::Sealer;
 use crate::store::{self, cards::Card, ledger::Refs, members::Member, service_grants::GrantKind};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -57,10 +58,11 @@ pub struct Greeting {
 /// A card usable today, with its member, inside the caller's transaction.
 async fn usable_card(
     conn: &mut sqlx::SqliteConnection,
+    sealer: &Sealer,
     raw_number: &str,
     today: NaiveDate,
 ) -> Result<(Card, Member), FlowError> {
-    let (card, member) = load_card(conn, &parse_card_number(raw_number)?).await?;
+    let (card, member) = load_card(conn, sealer, &parse_card_number(raw_number)?).await?;
     usability(&card.facts(), today).map_err(FlowError::CardUnusable)?;
     Ok((card, member))
 }
@@ -83,7 +85,8 @@ pub async fn parking(
     raw_number: &str,
 ) -> Result<GrantResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) = usable_card(&mut tx, raw_number, action.today).await?;
+    let (card, member) =
+        usable_card(&mut tx, &Sealer::new(&k.secrets), raw_number, action.today).await?;
     let already = store::service_grants::parking_given(&mut tx, &card.number, action.today).await?;
     let tickets = i64::from(parking_tickets(
         &k.policy(action.today),
@@ -117,7 +120,8 @@ pub async fn birthday_gift(
     raw_number: &str,
 ) -> Result<GrantResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) = usable_card(&mut tx, raw_number, action.today).await?;
+    let (card, member) =
+        usable_card(&mut tx, &Sealer::new(&k.secrets), raw_number, action.today).await?;
     let given =
         store::service_grants::birthday_gift_given(&mut tx, &member.id, action.today.year())
             .await?;
@@ -150,7 +154,8 @@ pub async fn exchange_gift(
     req: GiftExchangeRequest,
 ) -> Result<GiftExchangeResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) = usable_card(&mut tx, raw_number, action.today).await?;
+    let (card, member) =
+        usable_card(&mut tx, &Sealer::new(&k.secrets), raw_number, action.today).await?;
     let gift = store::gifts::find(&mut tx, &req.gift_code)
         .await?
         .ok_or(FlowError::NotFound {
@@ -216,7 +221,8 @@ pub async fn greeting_list(k: &Kiosk, day: NaiveDate) -> Result<Vec<Greeting>, F
     }
     let mut conn = k.db.reader.acquire().await?;
     let mut out = Vec::new();
-    for m in store::members::with_birthday(&mut conn, &candidates).await? {
+    for m in store::members::with_birthday(&mut conn, &Sealer::new(&k.secrets), &candidates).await?
+    {
         if !on_greeting_list(m.birth_date, day) {
             continue;
         }

@@ -3,16 +3,13 @@
 //! Recording never changes the answer: a failed audit write is logged, not returned.
 
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request, State};
-use axum::http::{HeaderMap, Method};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use super::auth::{Actor, ApprovedBy};
 use crate::kiosk::Kiosk;
 use crate::store::audit::AuditEntry;
-
-/// Longest header value kept (staff ids and workstations are at most 32 characters; a longer
-/// value is kept cut, as it was sent, so a forged header still shows).
-const HEADER_MAX: usize = 64;
 
 /// Runs the request, then records it if it could change state.
 pub async fn record(State(k): State<Kiosk>, req: Request, next: Next) -> Response {
@@ -35,8 +32,6 @@ pub async fn record(State(k): State<Kiosk>, req: Request, next: Next) -> Respons
         .await
         .ok()
         .and_then(|params| params.iter().next().map(|(_, v)| v.to_owned()));
-    let staff_id = header(&parts.headers, "x-staff-id").unwrap_or_else(|| "anonymous".into());
-    let workstation = header(&parts.headers, "x-workstation").unwrap_or_else(|| "counter".into());
     let action = format!("{} {route}", parts.method);
     let response = next.run(Request::from_parts(parts, body)).await;
     if response
@@ -46,15 +41,19 @@ pub async fn record(State(k): State<Kiosk>, req: Request, next: Next) -> Respons
     {
         return response;
     }
+    // The guard (or the sign-in handler) names who acted; a request it turned away before
+    // knowing anyone is `anonymous`.
+    let actor = response.extensions().get::<Actor>();
+    let approved_by = response.extensions().get::<ApprovedBy>();
     let entry = AuditEntry {
         store_id: k.config.store_id.clone(),
         at: k.clock.now(),
-        staff_id,
-        role: None,
-        workstation,
+        staff_id: actor.map_or_else(|| "anonymous".into(), |a| a.staff_number.clone()),
+        role: actor.and_then(|a| a.role).map(|r| r.as_str().to_owned()),
+        workstation: actor.map_or_else(|| "unknown".into(), |a| a.workstation.clone()),
         action,
         target,
-        detail: None,
+        detail: approved_by.map(|a| serde_json::json!({ "approved_by": a.0 })),
         result: response.status().as_u16(),
     };
     if let Err(e) = write(&k, &entry).await {
@@ -68,15 +67,6 @@ pub async fn record(State(k): State<Kiosk>, req: Request, next: Next) -> Respons
 /// and is durable before the answer leaves.
 async fn write(k: &Kiosk, entry: &AuditEntry) -> Result<(), crate::flows::FlowError> {
     k.sales.audit(entry.clone()).await
-}
-
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| v.chars().take(HEADER_MAX).collect())
 }
 
 /// Set on a response whose operation wrote its own audit row inside its transaction (a

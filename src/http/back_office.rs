@@ -8,13 +8,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, Staff};
+use super::extract::ApiJson;
 use crate::domain::gift_exchange::Gift;
 use crate::domain::policy::Policy;
-use crate::flows::replacement;
 use crate::flows::review::{self, ReviewSummary};
 use crate::flows::services;
+use crate::flows::{policy, replacement};
 use crate::kiosk::Kiosk;
+use crate::staff::sessions::Session;
+use crate::store::audit::{self, AuditRow, VerifyReport};
 use crate::store::loss_reports::LossReportRow;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -26,14 +28,13 @@ pub struct ReviewRequest {
 }
 
 /// Run the annual review (R-EXP) for a day. Idempotent; also runs daily on its own.
-#[utoipa::path(post, path = "/api/review", tag = "back office", request_body = ReviewRequest, params(("X-Staff-Id" = String, Header)),
-    responses((status = 200, body = ReviewSummary), (status = 400, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/review", tag = "back office", request_body = ReviewRequest, responses((status = 200, body = ReviewSummary), (status = 400, body = ErrorBody)))]
 pub async fn run_review(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
     ApiJson(req): ApiJson<ReviewRequest>,
 ) -> Result<Json<ReviewSummary>, ApiError> {
-    let mut action = k.action(&staff.staff_id, &staff.workstation);
+    let mut action = k.action_by(&session);
     if let Some(date) = req.date {
         if date > action.today {
             return Err(
@@ -105,19 +106,81 @@ pub struct SummaryRequest {
 
 /// Print the end-of-day membership summary of a workstation (till, lounge or desk).
 #[utoipa::path(post, path = "/api/workstations/{workstation}/daily-summary", tag = "back office", request_body = SummaryRequest,
-    params(("workstation" = String, Path), ("X-Staff-Id" = String, Header)),
+    params(("workstation" = String, Path)),
     responses((status = 200, description = "the print outcome, with the preview"), (status = 400, body = ErrorBody)))]
 pub async fn daily_summary(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
     axum::extract::Path(workstation): axum::extract::Path<String>,
     ApiJson(req): ApiJson<SummaryRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let action = k.action(&staff.staff_id, &workstation);
+    let action = k.action_at(&session, &workstation);
     let day = req.date.unwrap_or(action.today);
     let doc = crate::flows::slips::daily_summary(&k, &action, day).await?;
     let print = crate::flows::slips::print(&k, &action, vec![doc]).await;
     Ok(Json(
         serde_json::json!({ "workstation": workstation, "business_day": day, "print": print }),
     ))
+}
+
+/// Publish a new policy version (head office): in force from its `effective_from`.
+#[utoipa::path(post, path = "/api/policy", tag = "back office", request_body = Policy,
+    responses((status = 201, body = Policy), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn publish_policy(
+    State(k): State<Kiosk>,
+    session: Session,
+    ApiJson(policy): ApiJson<Policy>,
+) -> Result<(axum::http::StatusCode, Json<Policy>), ApiError> {
+    let action = k.action_by(&session);
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(policy::publish(&k, &action, policy).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Rows before this seq (paging back); default the newest.
+    pub before: Option<i64>,
+    /// At most this many rows (default 100, at most 500).
+    pub limit: Option<u32>,
+}
+
+/// A page of the audit trail, newest first, with the result of checking the whole chain.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPage {
+    #[schema(value_type = Vec<Object>)]
+    pub rows: Vec<AuditRow>,
+    #[schema(value_type = Object)]
+    pub chain: VerifyReport,
+}
+
+/// The audit trail (supervisors, head office).
+#[utoipa::path(get, path = "/api/audit", tag = "back office", params(AuditQuery),
+    responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody)))]
+pub async fn audit_trail(
+    State(k): State<Kiosk>,
+    q: Result<axum::extract::Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<AuditPage>, ApiError> {
+    let axum::extract::Query(q) = q.map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            e.body_text(),
+            None,
+            Some("query"),
+        )
+    })?;
+    let mut conn =
+        k.db.reader
+            .acquire()
+            .await
+            .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let rows = audit::recent(&mut conn, q.before, limit)
+        .await
+        .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let chain = audit::verify(&mut conn)
+        .await
+        .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    Ok(Json(AuditPage { rows, chain }))
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::card::reader::ReaderError;
+use crate::domain::staff::Permission;
 use crate::flows::FlowError;
 
 /// The body of every 4xx/5xx answer.
@@ -17,8 +18,11 @@ pub struct ErrorBody {
     pub error: String,
     /// The membership rule that refused, e.g. `R-PTS-4`.
     pub rule: Option<String>,
-    /// The request field at fault, e.g. `lines[0].quantity` or `X-Staff-Id`.
+    /// The request field at fault, e.g. `lines[0].quantity` or `X-Supervisor-Pin`.
     pub field: Option<String>,
+    /// The permission missing, on a 403, e.g. `refund.any_till`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
 }
 
 #[derive(Debug)]
@@ -40,8 +44,21 @@ impl ApiError {
                 error: error.into(),
                 rule: rule.map(String::from),
                 field: field.map(String::from),
+                permission: None,
             },
         }
+    }
+
+    /// 403: the staff member's role (or the supervisor who was to approve) lacks `permission`.
+    pub fn forbidden(permission: Permission, error: impl Into<String>) -> ApiError {
+        let mut e = ApiError::new(StatusCode::FORBIDDEN, error, None, None);
+        e.body.permission = Some(permission.as_str().to_owned());
+        e
+    }
+
+    /// 401: not signed in, signed out, or the session expired.
+    pub fn unauthenticated(error: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, error, None, Some("Authorization"))
     }
 }
 
@@ -94,6 +111,22 @@ impl From<FlowError> for ApiError {
                     | ReaderError::VerifyFailed => StatusCode::CONFLICT,
                 };
                 ApiError::new(status, r.to_string(), None, Some("card"))
+            }
+            FlowError::Forbidden {
+                permission,
+                message,
+            } => ApiError::forbidden(permission, message),
+            FlowError::SignIn { message } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, message, Some("R-SVC-2"), None)
+            }
+            FlowError::Internal(cause) => {
+                tracing::error!(%cause, "internal fault");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error: nothing was changed",
+                    None,
+                    None,
+                )
             }
             FlowError::Store(cause) => {
                 tracing::error!(%cause, "storage fault");

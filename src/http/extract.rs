@@ -1,9 +1,8 @@
-//! Request extractors: a JSON body whose errors name the field at fault, and the acting
-//! staff member and workstation from headers (replaced by staff sessions later).
+//! The JSON body extractor: malformed bodies are refused with the field at fault named.
+//! (The signed-in staff member is extracted in `auth`.)
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
@@ -69,56 +68,5 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ))
             }
         }
-    }
-}
-
-/// The staff member acting (`X-Staff-Id`, required) and their workstation
-/// (`X-Workstation`, default `counter`).
-pub struct Staff {
-    pub staff_id: String,
-    pub workstation: String,
-}
-
-fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-}
-
-fn well_formed(v: &str) -> bool {
-    v.len() <= 32
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Staff {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let staff_id = header(parts, "x-staff-id").filter(|v| well_formed(v));
-        let Some(staff_id) = staff_id else {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "the acting staff member is required (1-32 letters, digits, '-', '_', '.')",
-                None,
-                Some("X-Staff-Id"),
-            ));
-        };
-        let workstation = header(parts, "x-workstation").unwrap_or("counter");
-        if !well_formed(workstation) {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "workstation must be 1-32 letters, digits, '-', '_', '.'",
-                None,
-                Some("X-Workstation"),
-            ));
-        }
-        Ok(Staff {
-            staff_id: staff_id.to_owned(),
-            workstation: workstation.to_owned(),
-        })
     }
 }

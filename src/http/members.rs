@@ -10,22 +10,25 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, Staff};
+use super::extract::ApiJson;
 use crate::flows::enrolment::{self, EnrolmentRequest, EnrolmentResult};
-use crate::flows::members::{self, ContactUpdate, MemberView};
+use crate::flows::members::{
+    self, ContactUpdate, MemberSearch, MemberSearchResult, MemberView, Reveal,
+};
 use crate::flows::services::{self, Greeting};
 use crate::flows::slips;
 use crate::kiosk::Kiosk;
+use crate::domain::staff::Permission;
+use crate::staff::sessions::Session;
 
 /// Enrol a member and issue the first card (R-ENR).
-#[utoipa::path(post, path = "/api/members", tag = "members", request_body = EnrolmentRequest, params(("X-Staff-Id" = String, Header)),
-    responses((status = 201, body = EnrolmentResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/members", tag = "members", request_body = EnrolmentRequest, responses((status = 201, body = EnrolmentResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn enrol(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
     ApiJson(req): ApiJson<EnrolmentRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let action = k.action(&staff.staff_id, &staff.workstation);
+    let action = k.action_by(&session);
     let receipts = req.receipts.clone();
     let result = enrolment::enrol(&k, &action, req).await?;
     let answer = slips::printed(&k, &action, &result, |c, a, r| {
@@ -35,30 +38,46 @@ pub async fn enrol(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-/// A member with their cards; ID number and phone masked.
+/// A member with their cards; ID number, phone and address masked unless the role may see
+/// them in full (`member.read_full`).
 #[utoipa::path(get, path = "/api/members/{member_id}", tag = "members", params(("member_id" = String, Path)),
     responses((status = 200, body = MemberView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(k): State<Kiosk>,
+    session: Session,
     Path(id): Path<String>,
 ) -> Result<Json<MemberView>, ApiError> {
-    Ok(Json(members::member_view(&k, &id).await?))
+    Ok(Json(
+        members::member_view(&k, &id, reveal_for(&session)).await?,
+    ))
 }
 
 /// Change a member's contact data (R-SVC-3).
 #[utoipa::path(patch, path = "/api/members/{member_id}/contact", tag = "members", request_body = ContactUpdate,
-    params(("member_id" = String, Path), ("X-Staff-Id" = String, Header)),
+    params(("member_id" = String, Path)),
     responses((status = 200, body = MemberView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_contact(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
     Path(id): Path<String>,
     ApiJson(update): ApiJson<ContactUpdate>,
 ) -> Result<Json<MemberView>, ApiError> {
-    let action = k.action(&staff.staff_id, &staff.workstation);
+    let action = k.action_by(&session);
     Ok(Json(
-        members::update_contact(&k, &action, &id, update).await?,
+        members::update_contact(&k, &action, &id, update, reveal_for(&session)).await?,
     ))
+}
+
+/// Find a member by ID document or by phone (exactly one), through the lookup index. A POST
+/// so the ID number or phone never appears in a URL (R-SVC-1). Personal data masked.
+#[utoipa::path(post, path = "/api/members/search", tag = "members", request_body = MemberSearch,
+    responses((status = 200, body = MemberSearchResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn search(
+    State(k): State<Kiosk>,
+    session: Session,
+    ApiJson(query): ApiJson<MemberSearch>,
+) -> Result<Json<MemberSearchResult>, ApiError> {
+    Ok(Json(members::search(&k, query, reveal_for(&session)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,4 +97,13 @@ pub async fn birthdays(
     Ok(Json(
         services::greeting_list(&k, q.date.unwrap_or_else(|| k.today())).await?,
     ))
+}
+
+/// Personal data in full only for roles that need it (R-SVC-1: `member.read_full`).
+fn reveal_for(session: &Session) -> Reveal {
+    if session.role.may(Permission::MemberReadFull) {
+        Reveal::Full
+    } else {
+        Reveal::Masked
+    }
 }

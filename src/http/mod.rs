@@ -2,6 +2,7 @@
 //! router file per resource; `serve` takes its listener and shutdown signal from outside.
 
 pub mod audit;
+pub mod auth;
 pub mod back_office;
 pub mod cards;
 pub mod error;
@@ -9,8 +10,10 @@ pub mod extract;
 pub mod members;
 pub mod openapi;
 pub mod printing;
+pub mod rate_limit;
 pub mod readers;
 pub mod sales;
+pub mod staff;
 pub mod tray;
 
 use std::future::Future;
@@ -35,6 +38,13 @@ pub fn router(kiosk: Kiosk) -> Router {
             get(|| async { Json(openapi::ApiDoc::openapi()) }),
         )
         .route("/api/health", get(back_office::health))
+        .route("/api/sessions", post(staff::sign_in))
+        .route("/api/session", get(staff::whoami).delete(staff::sign_out))
+        .route("/api/staff", get(staff::list).post(staff::add))
+        .route("/api/staff/{staff_number}", patch(staff::change))
+        .route("/api/staff/{staff_number}/unlock", post(staff::unlock))
+        .route("/api/staff/{staff_number}/pin", post(staff::reset_pin))
+        .route("/api/audit", get(back_office::audit_trail))
         .route("/api/quotes", post(sales::quote))
         .route("/api/sales", post(sales::commit))
         .route("/api/sales/{receipt_no}/refunds", post(sales::refund))
@@ -43,6 +53,14 @@ pub fn router(kiosk: Kiosk) -> Router {
         .route(
             "/api/cards/{card_number}/loss-report",
             post(cards::report_loss),
+        )
+        .route(
+            "/api/cards/{card_number}/loss-report/cancellation",
+            post(cards::withdraw_loss_report),
+        )
+        .route(
+            "/api/cards/{card_number}/points-adjustments",
+            post(cards::adjust_points),
         )
         .route("/api/cards/{card_number}/replacement", post(cards::replace))
         .route(
@@ -59,6 +77,7 @@ pub fn router(kiosk: Kiosk) -> Router {
             post(cards::exchange_gift),
         )
         .route("/api/members", post(members::enrol))
+        .route("/api/members/search", post(members::search))
         .route("/api/members/{member_id}", get(members::get))
         .route(
             "/api/members/{member_id}/contact",
@@ -83,7 +102,10 @@ pub fn router(kiosk: Kiosk) -> Router {
             post(back_office::daily_summary),
         )
         .route("/api/review", post(back_office::run_review))
-        .route("/api/policy", get(back_office::policy))
+        .route(
+            "/api/policy",
+            get(back_office::policy).post(back_office::publish_policy),
+        )
         .route("/api/gifts", get(back_office::gifts))
         .route(
             "/api/loss-reports/overdue",
@@ -109,6 +131,12 @@ pub fn router(kiosk: Kiosk) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Every route's access rule, before any handler (and inside the audit, which records
+        // refusals too). `route_layer`: runs once the route is matched, so it knows which.
+        .route_layer(axum::middleware::from_fn_with_state(
+            auth::Guard::new(kiosk.clone()),
+            auth::guard,
+        ))
         // Outermost, so refusals by the body limit and extractors are audited too.
         .layer(axum::middleware::from_fn_with_state(
             kiosk.clone(),
@@ -124,7 +152,11 @@ pub async fn serve(
     kiosk: Kiosk,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(kiosk))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The client address feeds the sign-in rate limit.
+    axum::serve(
+        listener,
+        router(kiosk).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::Staff;
 use crate::flows::printing::{self, PrintOutcome, PrinterStatus};
 use crate::kiosk::Kiosk;
+use crate::staff::sessions::Session;
 use crate::store::print_jobs::{JobState, PrintJob};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -82,28 +82,28 @@ pub async fn preview(
 
 /// Print a failed job again (after loading paper, closing the cover, …). A printer fault is
 /// still a 200 with `state: failed`: the job stays in the queue.
-#[utoipa::path(post, path = "/api/print-jobs/{job_id}/retry", tag = "printing", params(("job_id" = i64, Path), ("X-Staff-Id" = String, Header)),
+#[utoipa::path(post, path = "/api/print-jobs/{job_id}/retry", tag = "printing", params(("job_id" = i64, Path)),
     responses((status = 200, body = PrintOutcome), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn retry(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
     path: Result<Path<i64>, PathRejection>,
 ) -> Result<Json<PrintOutcome>, ApiError> {
     let id = job_id(path)?;
-    tracing::info!(staff = %staff.staff_id, job_id = id, "print job retried");
+    tracing::info!(staff = %session.staff_number, job_id = id, "print job retried");
     Ok(Json(printing::retry(&k, id).await?))
 }
 
 /// Print a COPY of a printed job: a new job marked 副本 COPY.
-#[utoipa::path(post, path = "/api/print-jobs/{job_id}/reprint", tag = "printing", params(("job_id" = i64, Path), ("X-Staff-Id" = String, Header)),
+#[utoipa::path(post, path = "/api/print-jobs/{job_id}/reprint", tag = "printing", params(("job_id" = i64, Path)),
     responses((status = 201, body = PrintOutcome), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reprint(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
     path: Result<Path<i64>, PathRejection>,
 ) -> Result<(StatusCode, Json<PrintOutcome>), ApiError> {
     let id = job_id(path)?;
-    tracing::info!(staff = %staff.staff_id, job_id = id, "print job reprinted");
+    tracing::info!(staff = %session.staff_number, job_id = id, "print job reprinted");
     Ok((StatusCode::CREATED, Json(printing::reprint(&k, id).await?)))
 }
 

@@ -10,11 +10,11 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::{Stream, StreamExt};
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::Staff;
 use crate::flows::card_check::CardCheck;
 use crate::flows::readers::{read_and_publish, ReaderStatus};
 use crate::flows::{card_io, card_rewrite, FlowError};
 use crate::kiosk::Kiosk;
+use crate::staff::sessions::Session;
 
 /// Every configured reader: connected, card present, the last card read.
 #[utoipa::path(get, path = "/api/readers", tag = "card readers", responses((status = 200, body = [ReaderStatus])))]
@@ -44,8 +44,10 @@ pub async fn events(State(k): State<Kiosk>) -> Sse<impl Stream<Item = Result<Eve
     responses((status = 200, body = CardCheck), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn read(
     State(k): State<Kiosk>,
+    session: Session,
     Path(workstation): Path<String>,
 ) -> Result<Json<CardCheck>, ApiError> {
+    own_reader(&session, &workstation)?;
     // Surface the reader's own error (no card, not responding) rather than an empty answer.
     card_io::read(&k, &workstation).await?;
     read_and_publish(k, workstation)
@@ -56,13 +58,32 @@ pub async fn read(
 
 /// Rewrite the card at a workstation with the ledger's record (tier and term after renewal,
 /// downgrade or reactivation).
-#[utoipa::path(post, path = "/api/readers/{workstation}/rewrite", tag = "card readers", params(("workstation" = String, Path), ("X-Staff-Id" = String, Header)),
+#[utoipa::path(post, path = "/api/readers/{workstation}/rewrite", tag = "card readers", params(("workstation" = String, Path)),
     responses((status = 200, body = CardCheck), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn rewrite(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
     Path(workstation): Path<String>,
 ) -> Result<Json<CardCheck>, ApiError> {
-    let action = k.action(&staff.staff_id, &workstation);
+    own_reader(&session, &workstation)?;
+    let action = k.action_at(&session, &workstation);
     Ok(Json(card_rewrite::rewrite(&k, &action).await?))
+}
+
+/// Staff use the reader of the workstation they signed in at: a card in another counter's
+/// reader belongs to the member standing there.
+fn own_reader(session: &Session, workstation: &str) -> Result<(), ApiError> {
+    if session.workstation == workstation {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            format!(
+                "signed in at {}: use that workstation's reader",
+                session.workstation
+            ),
+            None,
+            Some("workstation"),
+        ))
+    }
 }

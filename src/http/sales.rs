@@ -3,17 +3,20 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
 
 use axum::response::{IntoResponse, Response};
 
 use super::audit::AuditedInTransaction;
+use super::auth::{approved, SupervisorHeaders};
 use super::error::{ApiError, ErrorBody};
-use super::extract::{ApiJson, Staff};
+use super::extract::ApiJson;
 use crate::domain::quote::Quote;
+use crate::domain::staff::Permission;
 use crate::flows::checkout::{self, QuoteRequest, SaleReceipt, SaleRequest};
-use crate::flows::refund::{self, RefundReceipt, RefundRequest};
+use crate::flows::refund::{self, RefundAuthority, RefundReceipt, RefundRequest};
+use crate::flows::staff;
 use crate::kiosk::Kiosk;
+use crate::staff::sessions::Session;
 
 /// Price a basket (no change is made).
 #[utoipa::path(post, path = "/api/quotes", tag = "checkout", request_body = QuoteRequest,
@@ -28,14 +31,22 @@ pub async fn quote(
 /// Commit a sale. Idempotent on `receipt_no`: the same body again returns the first result;
 /// a different body under the same number is a 409. Totals are computed here, never trusted.
 #[utoipa::path(post, path = "/api/sales", tag = "checkout", request_body = SaleRequest,
-    params(("X-Staff-Id" = String, Header, description = "cashier")),
     responses((status = 201, body = SaleReceipt), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn commit(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
     ApiJson(req): ApiJson<SaleRequest>,
 ) -> Result<Response, ApiError> {
-    let (answer, audited) = checkout::commit_sale(&k, &staff.staff_id, req).await?;
+    if !session.role.may(Permission::RefundAnyTill) && req.till_id != session.workstation {
+        return Err(ApiError::forbidden(
+            Permission::SaleCheckout,
+            format!(
+                "signed in at {}: sales are rung on that till only",
+                session.workstation
+            ),
+        ));
+    }
+    let (answer, audited) = checkout::commit_sale(&k, &k.action_by(&session), req).await?;
     let mut response = (StatusCode::CREATED, Json(answer)).into_response();
     if audited {
         response.extensions_mut().insert(AuditedInTransaction);
@@ -45,16 +56,29 @@ pub async fn commit(
 
 /// Refund lines of a sale (by receipt number). Idempotent on `refund_no`.
 #[utoipa::path(post, path = "/api/sales/{receipt_no}/refunds", tag = "checkout", request_body = RefundRequest,
-    params(("receipt_no" = String, Path), ("X-Staff-Id" = String, Header)),
+    params(("receipt_no" = String, Path)),
     responses((status = 201, body = RefundReceipt), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn refund(
     State(k): State<Kiosk>,
-    staff: Staff,
+    session: Session,
+    SupervisorHeaders(supervisor): SupervisorHeaders,
     Path(receipt_no): Path<String>,
     ApiJson(req): ApiJson<RefundRequest>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    Ok((
-        StatusCode::CREATED,
-        Json(refund::refund(&k, &staff.staff_id, &receipt_no, req).await?),
+) -> Result<Response, ApiError> {
+    // Checked before the refund's transaction: a PIN check writes its own (wrong-PIN count).
+    let approved_by = match &supervisor {
+        Some(_) => {
+            Some(staff::approve(&k, supervisor.as_ref(), Permission::RefundOverLimit).await?)
+        }
+        None => None,
+    };
+    let by = RefundAuthority {
+        session: &session,
+        approved_by: approved_by.as_deref(),
+    };
+    let answer = refund::refund(&k, &by, &receipt_no, req).await?;
+    Ok(approved(
+        (StatusCode::CREATED, Json(answer)).into_response(),
+        approved_by,
     ))
 }

@@ -26,7 +26,7 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     /// `anonymous` when the request named nobody.
     pub staff_id: String,
-    /// None until staff login exists.
+    /// The signed-in staff member's role; None for a request by nobody signed in.
     pub role: Option<String>,
     pub workstation: String,
     /// `POST /api/sales` (method + route template) or a named event (`member.contact_change`).
@@ -256,4 +256,20 @@ pub async fn verify(conn: &mut SqliteConnection) -> Result<VerifyReport, StoreEr
         rows_checked,
         broken: None,
     })
+}
+
+/// The newest rows, newest first: up to `limit` rows with `seq < before` (all if None).
+pub async fn recent(
+    conn: &mut SqliteConnection,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<Vec<AuditRow>, StoreError> {
+    Ok(sqlx::query_as::<_, AuditRow>(
+        "SELECT seq, store_id, at, staff_id, role, workstation, action, target, detail, result, \
+         prev_hash, hash FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
+    )
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?)
 }

@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 use sqlx::{Row, SqliteConnection};
 
 use super::members::Member;
+use super::sealed::Sealer;
 
 use super::{day, parse_day, StoreError};
 use crate::action::Action;
@@ -92,6 +93,7 @@ fn from_row(r: CardRow) -> Result<Card, StoreError> {
 /// The card and its holder in one round trip (the lookup and checkout hot path).
 pub async fn find_with_member(
     conn: &mut SqliteConnection,
+    sealer: &Sealer,
     number: &str,
 ) -> Result<Option<(Card, Member)>, StoreError> {
     static SQL: LazyLock<String> = LazyLock::new(|| {
@@ -128,7 +130,7 @@ pub async fn find_with_member(
         row.try_get(13)?,
         row.try_get(14)?,
     ))?;
-    Ok(Some((card, super::members::from_row_at(&row, 15)?)))
+    Ok(Some((card, super::members::from_row_at(&row, 15, sealer)?)))
 }
 
 pub async fn find(conn: &mut SqliteConnection, number: &str) -> Result<Option<Card>, StoreError> {

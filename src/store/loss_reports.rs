@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use super::{day, parse_day, StoreError};
 use crate::action::Action;
+use crate::domain::card_status::CardState;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct LossReportRow {
@@ -53,7 +54,7 @@ pub async fn open_for(
     card_number: &str,
 ) -> Result<Option<LossReportRow>, StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM loss_reports WHERE card_number = ?1 AND completed_on IS NULL"
+        "SELECT {COLUMNS} FROM loss_reports WHERE card_number = ?1 AND completed_on IS NULL AND withdrawn_on IS NULL"
     ))
     .bind(card_number)
     .fetch_optional(conn)
@@ -67,15 +68,17 @@ pub async fn insert(
     card_number: &str,
     deadline: NaiveDate,
     channel: &str,
+    state_before: CardState,
 ) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO loss_reports (card_number, reported_on, deadline, channel, staff_id) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+        "INSERT INTO loss_reports (card_number, reported_on, deadline, channel, staff_id, state_before) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
     )
     .bind(card_number)
     .bind(day(action.today))
     .bind(day(deadline))
     .bind(channel)
     .bind(&action.staff_id)
+    .bind(state_before.as_str())
     .fetch_one(conn)
     .await?)
 }
@@ -100,9 +103,40 @@ pub async fn overdue(
     conn: &mut SqliteConnection,
     today: NaiveDate,
 ) -> Result<Vec<LossReportRow>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM loss_reports WHERE completed_on IS NULL AND deadline < ?1 ORDER BY deadline"))
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM loss_reports WHERE completed_on IS NULL AND withdrawn_on IS NULL AND deadline < ?1 ORDER BY deadline"))
         .bind(day(today))
         .fetch_all(conn)
         .await?;
     rows.into_iter().map(from_row).collect()
+}
+
+/// The state a card had when its loss report `id` blocked it (None for reports from before
+/// this was recorded).
+pub async fn state_before(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<CardState>, StoreError> {
+    let state: Option<String> =
+        sqlx::query_scalar("SELECT state_before FROM loss_reports WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
+    state
+        .map(|s| CardState::parse(&s).ok_or(StoreError::Corrupt("loss_reports.state_before")))
+        .transpose()
+}
+
+/// Withdraws report `id` (made by mistake): it no longer stands or needs a follow-up.
+pub async fn withdraw(
+    conn: &mut SqliteConnection,
+    id: i64,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE loss_reports SET withdrawn_on = ?2 WHERE id = ?1")
+        .bind(id)
+        .bind(day(today))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

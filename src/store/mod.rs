@@ -18,7 +18,9 @@ pub mod print_jobs;
 pub mod receipts;
 pub mod refunds;
 pub mod sales;
+pub mod sealed;
 pub mod service_grants;
+pub mod staff;
 mod values;
 
 use std::path::Path;

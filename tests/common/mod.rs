@@ -5,8 +5,9 @@
 pub mod capture_printer;
 pub mod pcscd;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use member_kiosk::card::keys::Keyring;
@@ -15,7 +16,10 @@ use member_kiosk::card::pcsc_reader::{PcscReader, ReaderConfig};
 use member_kiosk::card::reader::CardReader;
 use member_kiosk::clock::FixedClock;
 use member_kiosk::config::Config;
+use member_kiosk::domain::staff::Role;
 use member_kiosk::kiosk::Kiosk;
+use member_kiosk::secrets::DataSecrets;
+use member_kiosk::store::staff::StaffAccount;
 use serde_json::{json, Value};
 
 pub struct TestApp {
@@ -25,7 +29,57 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     pub cards: Arc<MemoryCardReader>,
     pub dir: tempfile::TempDir,
+    /// Session tokens by (staff number, workstation), signed in on first use.
+    tokens: Mutex<HashMap<(String, String), String>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Every test kiosk's staff: (staff number, role). All share [`PIN`].
+pub const STAFF: [(&str, Role); 6] = [
+    ("S01", Role::Supervisor),
+    ("S02", Role::Supervisor),
+    ("C01", Role::Cashier),
+    ("L01", Role::LoungeClerk),
+    ("D01", Role::DeskClerk),
+    ("H01", Role::HqAdmin),
+];
+
+/// The PIN of every test staff account.
+pub const PIN: &str = "482913";
+
+/// The staff the plain helpers (`post`, `get`, `post_at`) act as: a supervisor, who may do
+/// everything in the store, so suites about other rules need not care about roles.
+pub const DEFAULT_STAFF: &str = "S01";
+
+/// One PIN hash for all test kiosks (same pepper): Argon2 once per test binary, not per app.
+fn test_pin_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| {
+        member_kiosk::staff::pin::hash_pin(&test_secrets(), PIN).expect("hash the test PIN")
+    })
+    .clone()
+}
+
+/// Adds the [`STAFF`] accounts to a fresh kiosk.
+pub async fn add_test_staff(kiosk: &Kiosk) {
+    let mut conn = kiosk.db.writer.acquire().await.expect("writer");
+    for (number, role) in STAFF {
+        let account = StaffAccount {
+            staff_number: number.into(),
+            name: format!("Staff {number}"),
+            role,
+            pin_hash: test_pin_hash(),
+            wrong_pins: 0,
+            locked_until: None,
+            active: true,
+        };
+        assert!(
+            member_kiosk::store::staff::insert(&mut conn, &account, "test", kiosk.clock.now())
+                .await
+                .expect("insert staff"),
+            "staff {number} added"
+        );
+    }
 }
 
 /// 10:00 store-local (UTC+8) on `day`.
@@ -72,12 +126,17 @@ async fn boot(
         readers,
         card_timeout_ms: 3000,
         spool_dir: dir.path().join("spool"),
+        // Suites sign in again after moving the clock, and look cards up often; the limits
+        // themselves are tested in `staff_access` with the defaults.
+        login_attempts_per_minute: 100_000,
+        lookups_per_minute: 100_000,
         ..Config::default()
     };
     let clock = Arc::new(FixedClock::new(store_time(today)));
-    let kiosk = Kiosk::start(config, clock.clone(), reader)
+    let kiosk = Kiosk::start(config, clock.clone(), reader, Arc::new(test_secrets()))
         .await
         .expect("kiosk starts");
+    add_test_staff(&kiosk).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -93,6 +152,7 @@ async fn boot(
         clock,
         cards,
         dir,
+        tokens: Mutex::new(HashMap::new()),
         stop: Some(stop),
     }
 }
@@ -115,34 +175,119 @@ impl TestApp {
         self.clock.set(store_time(d));
     }
 
+    /// GET as the default staff at workstation `lounge`.
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        self.request_as(
+            DEFAULT_STAFF,
+            "lounge",
+            reqwest::Method::GET,
+            path,
+            None,
+            &[],
+        )
+        .await
     }
 
-    /// POST as staff `S01` at workstation `lounge`.
+    /// POST as the default staff at workstation `lounge`.
     pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(reqwest::Method::POST, path, body).await
     }
 
     pub async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+        self.request_as(DEFAULT_STAFF, "lounge", method, path, Some(body), &[])
+            .await
+    }
+
+    /// Signs `staff` in at `workstation` through the API; the token.
+    pub async fn sign_in(&self, staff: &str, workstation: &str) -> String {
         let r = self
             .client
-            .request(method, self.url(path))
-            .header("x-staff-id", "S01")
-            .header("x-workstation", "lounge")
-            .json(&body)
+            .post(self.url("/api/sessions"))
+            .json(&json!({ "staff_number": staff, "pin": PIN, "workstation": workstation }))
             .send()
             .await
             .expect("request");
         let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(status, 201, "sign-in of {staff}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// The cached session of `staff` at `workstation`, signing in if there is none.
+    pub async fn token(&self, staff: &str, workstation: &str) -> String {
+        let key = (staff.to_owned(), workstation.to_owned());
+        let cached = self.tokens.lock().expect("tokens").get(&key).cloned();
+        match cached {
+            Some(t) => t,
+            None => {
+                let t = self.sign_in(staff, workstation).await;
+                self.tokens.lock().expect("tokens").insert(key, t.clone());
+                t
+            }
+        }
+    }
+
+    /// A request as `staff` at `workstation` (signed in on first use, and again if the
+    /// session expired because the test moved the clock), with extra headers.
+    pub async fn request_as(
+        &self,
+        staff: &str,
+        workstation: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        for attempt in 0..2 {
+            let token = self.token(staff, workstation).await;
+            let mut request = self
+                .client
+                .request(method.clone(), self.url(path))
+                .bearer_auth(&token);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            if let Some(body) = &body {
+                request = request.json(body);
+            }
+            let r = request.send().await.expect("request");
+            let status = r.status().as_u16();
+            let answer = r.json().await.unwrap_or(Value::Null);
+            if status == 401 && attempt == 0 {
+                self.tokens
+                    .lock()
+                    .expect("tokens")
+                    .remove(&(staff.to_owned(), workstation.to_owned()));
+                continue;
+            }
+            return (status, answer);
+        }
+        unreachable!("the loop returns on its second pass")
+    }
+
+    /// POST as `staff` at `workstation`.
+    pub async fn post_as(
+        &self,
+        staff: &str,
+        workstation: &str,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
+        self.request_as(
+            staff,
+            workstation,
+            reqwest::Method::POST,
+            path,
+            Some(body),
+            &[],
+        )
+        .await
+    }
+
+    /// GET as `staff` at `workstation`.
+    pub async fn get_as(&self, staff: &str, workstation: &str, path: &str) -> (u16, Value) {
+        self.request_as(staff, workstation, reqwest::Method::GET, path, None, &[])
+            .await
     }
 
     /// A guest cash sale of `amount` (one regular line); returns the receipt number.
@@ -222,7 +367,7 @@ pub fn assert_refused(answer: &(u16, Value), status: u16, rule: Option<&str>, fi
 }
 
 impl TestApp {
-    /// POST `body` as raw bytes with Content-Type JSON; `staff` = None sends no X-Staff-Id.
+    /// POST `body` as raw bytes with Content-Type JSON; `staff` = None sends no session.
     pub async fn post_raw(&self, path: &str, body: &str, staff: Option<&str>) -> (u16, Value) {
         let mut request = self
             .client
@@ -230,7 +375,7 @@ impl TestApp {
             .header("content-type", "application/json")
             .body(body.to_owned());
         if let Some(staff) = staff {
-            request = request.header("x-staff-id", staff);
+            request = request.bearer_auth(self.token(staff, "lounge").await);
         }
         let r = request.send().await.expect("request");
         let status = r.status().as_u16();
@@ -336,6 +481,11 @@ impl TestApp {
     }
 }
 
+/// The data secrets of every test kiosk (PIN pepper, personal-data keys).
+pub fn test_secrets() -> DataSecrets {
+    DataSecrets::derive(&[9u8; 32])
+}
+
 /// The issuer key of every test kiosk (fixed, so a test can make cards of its own).
 pub fn test_keys() -> Keyring {
     Keyring::single(1, [7u8; 32])
@@ -356,19 +506,9 @@ pub fn vpcd_readers(p: &pcscd::Pcscd, with_le: bool) -> Vec<ReaderConfig> {
 }
 
 impl TestApp {
-    /// POST as staff `S01` at `workstation`.
+    /// POST as the default staff signed in at `workstation`.
     pub async fn post_at(&self, workstation: &str, path: &str, body: Value) -> (u16, Value) {
-        let r = self
-            .client
-            .post(self.url(path))
-            .header("x-staff-id", "S01")
-            .header("x-workstation", workstation)
-            .json(&body)
-            .send()
-            .await
-            .expect("request");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        self.post_as(DEFAULT_STAFF, workstation, path, body).await
     }
 
     /// Waits (up to 10 s) until the reader at `workstation` shows a card present or not.
