@@ -622,7 +622,10 @@ async fn r_svc_3_contact_update_changes_the_phone_shown_masked() {
         )
         .await;
     assert_eq!(status, 200, "{updated}");
-    assert_eq!(updated["personal_data"], "full", "a supervisor sees it in full");
+    assert_eq!(
+        updated["personal_data"], "full",
+        "a supervisor sees it in full"
+    );
     let (_, view) = app.get_as("D01", "desk", &desk_path).await;
     assert_eq!(view["phone"], "138****5678");
     assert_eq!(view["name"], "会员1");

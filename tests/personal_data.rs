@@ -197,7 +197,12 @@ async fn r_svc_1_no_full_id_number_phone_or_address_in_the_file_logs_receipts_or
     assert_eq!(status, 200, "{by_id}");
     answers.push(by_id);
     let (status, by_phone) = app
-        .post_as("D01", "desk", "/api/members/search", json!({ "phone": NEW_PHONE }))
+        .post_as(
+            "D01",
+            "desk",
+            "/api/members/search",
+            json!({ "phone": NEW_PHONE }),
+        )
         .await;
     assert_eq!(status, 200, "{by_phone}");
     answers.push(by_phone);

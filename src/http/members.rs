@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use crate::domain::staff::Permission;
 use crate::flows::enrolment::{self, EnrolmentRequest, EnrolmentResult};
 use crate::flows::members::{
     self, ContactUpdate, MemberSearch, MemberSearchResult, MemberView, Reveal,
@@ -18,7 +19,6 @@ use crate::flows::members::{
 use crate::flows::services::{self, Greeting};
 use crate::flows::slips;
 use crate::kiosk::Kiosk;
-use crate::domain::staff::Permission;
 use crate::staff::sessions::Session;
 
 /// Enrol a member and issue the first card (R-ENR).
@@ -77,7 +77,9 @@ pub async fn search(
     session: Session,
     ApiJson(query): ApiJson<MemberSearch>,
 ) -> Result<Json<MemberSearchResult>, ApiError> {
-    Ok(Json(members::search(&k, query, reveal_for(&session)).await?))
+    Ok(Json(
+        members::search(&k, query, reveal_for(&session)).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

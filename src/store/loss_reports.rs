@@ -54,7 +54,7 @@ pub async fn open_for(
     card_number: &str,
 ) -> Result<Option<LossReportRow>, StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM loss_reports WHERE card_number = ?1 AND completed_on IS NULL AND withdrawn_on IS NULL"
+        "SELECT {COLUMNS} FROM loss_reports WHERE card_number = ?1 AND completed_on IS NULL"
     ))
     .bind(card_number)
     .fetch_optional(conn)
@@ -103,7 +103,7 @@ pub async fn overdue(
     conn: &mut SqliteConnection,
     today: NaiveDate,
 ) -> Result<Vec<LossReportRow>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM loss_reports WHERE completed_on IS NULL AND withdrawn_on IS NULL AND deadline < ?1 ORDER BY deadline"))
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM loss_reports WHERE completed_on IS NULL AND deadline < ?1 ORDER BY deadline"))
         .bind(day(today))
         .fetch_all(conn)
         .await?;
@@ -127,13 +127,14 @@ pub async fn state_before(
         .transpose()
 }
 
-/// Withdraws report `id` (made by mistake): it no longer stands or needs a follow-up.
+/// Withdraws report `id` (made by mistake): closed without a replacement card, so it no
+/// longer stands, needs no follow-up, and the card can be reported again.
 pub async fn withdraw(
     conn: &mut SqliteConnection,
     id: i64,
     today: NaiveDate,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE loss_reports SET withdrawn_on = ?2 WHERE id = ?1")
+    sqlx::query("UPDATE loss_reports SET withdrawn_on = ?2, completed_on = ?2 WHERE id = ?1")
         .bind(id)
         .bind(day(today))
         .execute(conn)

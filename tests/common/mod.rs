@@ -97,7 +97,25 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_on(today: NaiveDate) -> TestApp {
     let cards = Arc::new(MemoryCardReader::with_blank_stock(Arc::new(test_keys())));
-    boot(today, Vec::new(), cards.clone(), cards).await
+    boot(today, Vec::new(), cards.clone(), cards, None).await
+}
+
+/// A kiosk with the shipped rate limits (the other suites lift them).
+pub async fn spawn_app_with_default_limits() -> TestApp {
+    let cards = Arc::new(MemoryCardReader::with_blank_stock(Arc::new(test_keys())));
+    let defaults = Config::default();
+    let limits = (
+        defaults.login_attempts_per_minute,
+        defaults.lookups_per_minute,
+    );
+    boot(
+        day(2026, 3, 10),
+        Vec::new(),
+        cards.clone(),
+        cards,
+        Some(limits),
+    )
+    .await
 }
 
 /// A kiosk on real PC/SC readers (the process's private pcscd), with the reader monitor.
@@ -108,6 +126,7 @@ pub async fn spawn_app_with_readers(today: NaiveDate, readers: Vec<ReaderConfig>
         readers,
         pcsc,
         Arc::new(MemoryCardReader::empty(Arc::new(test_keys()))),
+        None,
     )
     .await;
     member_kiosk::flows::readers::start(&app.kiosk).expect("reader monitor starts");
@@ -119,8 +138,10 @@ async fn boot(
     readers: Vec<ReaderConfig>,
     reader: Arc<dyn CardReader>,
     cards: Arc<MemoryCardReader>,
+    limits: Option<(u32, u32)>,
 ) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    let (login_attempts_per_minute, lookups_per_minute) = limits.unwrap_or((100_000, 100_000));
     let config = Config {
         database: dir.path().join("kiosk.db"),
         readers,
@@ -128,8 +149,8 @@ async fn boot(
         spool_dir: dir.path().join("spool"),
         // Suites sign in again after moving the clock, and look cards up often; the limits
         // themselves are tested in `staff_access` with the defaults.
-        login_attempts_per_minute: 100_000,
-        lookups_per_minute: 100_000,
+        login_attempts_per_minute,
+        lookups_per_minute,
         ..Config::default()
     };
     let clock = Arc::new(FixedClock::new(store_time(today)));
