@@ -144,7 +144,9 @@ impl Http {
     }
 
     async fn send(&mut self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nhost: kiosk\r\nx-staff-id: bench\r\n");
+        let token = SESSION.get().map(String::as_str).unwrap_or_default();
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nhost: kiosk\r\nauthorization: Bearer {token}\r\n");
         if let Some(b) = body {
             req.push_str(&format!(
                 "content-type: application/json\r\ncontent-length: {}\r\n",
@@ -185,9 +187,18 @@ impl Http {
     }
 }
 
+/// The bench's supervisor session token (signed in once the kiosk is up).
+static SESSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The bench supervisor's PIN (a throwaway database).
+const BENCH_PIN: &str = "582913";
+
 fn kiosk_command(db: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_member-kiosk"));
     cmd.env("KIOSK_DATABASE", db)
+        .env("KIOSK_KEY_FILE", db.with_extension("keys.toml"))
+        // The bench measures lookups and commits, not the per-session limiter.
+        .env("KIOSK_LOOKUPS_PER_MINUTE", "1000000000")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
@@ -216,6 +227,17 @@ async fn start_kiosk(db: &std::path::Path) -> Kiosk {
             .await
             .is_ok()
         {
+            let signed_in: Value = client
+                .post(format!("{}/api/sessions", kiosk.base))
+                .json(&json!({ "staff_number": "B01", "pin": BENCH_PIN, "workstation": "T01" }))
+                .send()
+                .await
+                .expect("sign in")
+                .json()
+                .await
+                .expect("sign-in answer");
+            let token = signed_in["token"].as_str().expect("session token");
+            let _ = SESSION.set(token.to_owned());
             return kiosk;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -461,6 +483,27 @@ async fn main() {
         .status()
         .expect("demo-data runs");
     assert!(status.success(), "demo-data failed");
+    let mut bootstrap = kiosk_command(&db)
+        .args([
+            "bootstrap-supervisor",
+            "--staff-number",
+            "B01",
+            "--name",
+            "bench",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("bootstrap runs");
+    {
+        use std::io::Write;
+        let mut stdin = bootstrap.stdin.take().expect("stdin");
+        writeln!(stdin, "{BENCH_PIN}").expect("PIN");
+    }
+    assert!(
+        bootstrap.wait().expect("bootstrap").success(),
+        "bootstrap failed"
+    );
     println!(
         "seeded                  {members:>12} members in {:.1} s",
         t.elapsed().as_secs_f64()

@@ -24,6 +24,17 @@ fi
 if [ ! -f "$KIOSK_DATABASE" ]; then
   echo "seeding a demo store into $KIOSK_DATABASE"
   ./target/release/member-kiosk demo-data --members "${DEMO_MEMBERS:-500}" | tee "$demo_dir/cards.json"
+  # The first supervisor, with a random PIN (no default password, even in the demo); more
+  # staff are added by the supervisor (POST /api/staff). A weak draw (a run, a repeat) is
+  # refused by the kiosk, so draw again.
+  for _ in 1 2 3 4 5; do
+    pin="$(shuf -i 100000-999999 -n 1)"
+    if echo "$pin" | ./target/release/member-kiosk bootstrap-supervisor --staff-number S001 --name "Demo supervisor"; then
+      (umask 077; printf 'staff number S001\nPIN %s\n' "$pin" > "$demo_dir/supervisor.txt")
+      break
+    fi
+  done
 fi
+[ -f "$demo_dir/supervisor.txt" ] && echo "demo supervisor sign-in ($demo_dir/supervisor.txt):" && cat "$demo_dir/supervisor.txt"
 echo "kiosk on http://$KIOSK_LISTEN  (demo cards: $demo_dir/cards.json; card tray: /api/demo/tray; Ctrl-C stops)"
 exec ./target/release/member-kiosk serve

@@ -64,7 +64,16 @@ async fn a_sale_and_a_refused_request_are_both_audited() {
     assert_ne!(status, 200, "reads are not audited, whatever they answer");
 
     let rows = audit_rows(&app).await;
-    let seen: Vec<(&str, Option<&str>, &str, &str, Option<&str>, i64)> = rows
+    // (staff, role, workstation, action, target, result)
+    type Seen<'a> = (
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        i64,
+    );
+    let seen: Vec<Seen> = rows
         .iter()
         .map(|r| {
             (
