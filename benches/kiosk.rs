@@ -314,6 +314,7 @@ async fn bench_commits(base: &str, members: u64, total: usize) -> f64 {
         let n = card(seq);
         let v: Value = client
             .get(format!("{base}/api/cards/{n}"))
+            .bearer_auth(SESSION.get().map(String::as_str).unwrap_or_default())
             .send()
             .await
             .expect("lookup")
@@ -329,6 +330,7 @@ async fn bench_commits(base: &str, members: u64, total: usize) -> f64 {
         }
         seq += 97;
     }
+    assert!(!cards.is_empty(), "no usable card found to sell on");
     let cards = Arc::new(cards);
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
