@@ -116,7 +116,7 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
     }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     // Demo members' personal data is sealed like any other (R-SVC-1).
-    let sealer = store::sealed::Sealer::new(&k.secrets);
+    let sealer = k.sealer.clone();
     let mut showcase = Vec::new();
     let mut done = 0;
     while done < members {

@@ -16,6 +16,7 @@ use crate::flows::readers::ReaderHub;
 use crate::printer::Printers;
 use crate::secrets::DataSecrets;
 use crate::staff::sessions::{Session, Sessions};
+use crate::store::sealed::Sealer;
 use crate::store::{self, Db, StoreError};
 
 #[derive(Clone)]
@@ -34,6 +35,8 @@ pub struct Kiosk {
     pub secrets: Arc<DataSecrets>,
     /// Signed-in staff.
     pub sessions: Arc<Sessions>,
+    /// Seals and opens members' personal data (built once: the AES key schedule is not free).
+    pub sealer: Arc<Sealer>,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
 }
 
@@ -56,7 +59,8 @@ impl Kiosk {
     ) -> Result<Kiosk, StartError> {
         let db = Db::open(&config.database, config.db_readers).await?;
         // R-SVC-1: personal data left in clear by an older version is sealed before serving.
-        store::members::seal_plaintext_rows(&db, &store::sealed::Sealer::new(&secrets)).await?;
+        let sealer = Arc::new(Sealer::new(&secrets));
+        store::members::seal_plaintext_rows(&db, &sealer).await?;
         let now = clock.now();
         let mut conn = db.writer.acquire().await.map_err(StoreError::from)?;
         store::policy::insert_if_new(&mut conn, &Policy::charter_default(), now).await?;
@@ -88,6 +92,7 @@ impl Kiosk {
             printers,
             secrets,
             sessions,
+            sealer,
             policies: Arc::new(RwLock::new(policies)),
         })
     }

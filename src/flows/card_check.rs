@@ -72,7 +72,7 @@ fn plain(verdict: Verdict, message: &str, apdus: u32) -> CardCheck {
 /// Judges a read against the ledger.
 pub async fn check(k: &Kiosk, read: &CardRead) -> Result<CardCheck, FlowError> {
     let mut conn = k.db.reader.acquire().await?;
-    check_in(&mut conn, &Sealer::new(&k.secrets), read, k.today()).await
+    check_in(&mut conn, &k.sealer, read, k.today()).await
 }
 
 pub async fn check_in(

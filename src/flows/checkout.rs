@@ -104,12 +104,7 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
     let mut conn = k.db.reader.acquire().await?;
     let member = match req.card_number.as_deref() {
         Some(raw) => {
-            let (card, member) = load_card(
-                &mut conn,
-                &Sealer::new(&k.secrets),
-                &parse_card_number(raw)?,
-            )
-            .await?;
+            let (card, member) = load_card(&mut conn, &k.sealer, &parse_card_number(raw)?).await?;
             let entries = store::ledger::entries(&mut conn, &card.number).await?;
             Some(member_context(&card, &member, &entries, today)?)
         }
@@ -145,7 +140,7 @@ pub async fn commit_sale(
             policy,
             request: req,
             slip,
-            sealer: Sealer::new(&k.secrets),
+            sealer: k.sealer.clone(),
         })
         .await?;
     // The receipt job was stored with the sale; it prints now. A printer fault never undoes
@@ -211,7 +206,7 @@ pub struct Job {
     /// For the receipt queued with the sale.
     slip: SlipContext,
     /// Opens the card holder's row (the committer has no `Kiosk`).
-    sealer: Sealer,
+    sealer: Arc<Sealer>,
 }
 
 struct Queued {

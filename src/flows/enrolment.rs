@@ -17,7 +17,6 @@ use crate::domain::enrolment::{
 };
 use crate::domain::{RuleViolation, Tier};
 use crate::kiosk::Kiosk;
-use crate::store::sealed::Sealer;
 use crate::store::{self, service_grants::GrantKind};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -74,7 +73,7 @@ pub async fn enrol(
 
     // Phase one: reserve the number (and the member record, if new). R-ENR-3 is checked
     // through the ID number's lookup index: the number itself is stored sealed.
-    let sealer = Sealer::new(&k.secrets);
+    let sealer = k.sealer.clone();
     let mut tx = k.db.writer.begin().await?;
     let member =
         match store::members::find_by_document(&mut tx, &sealer, &applicant.id_document).await? {

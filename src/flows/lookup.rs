@@ -130,6 +130,6 @@ pub async fn view(
 pub async fn lookup(k: &Kiosk, raw_number: &str) -> Result<CardView, FlowError> {
     let number = parse_card_number(raw_number)?;
     let mut conn = k.db.reader.acquire().await?;
-    let (card, member) = load_card(&mut conn, &Sealer::new(&k.secrets), &number).await?;
+    let (card, member) = load_card(&mut conn, &k.sealer, &number).await?;
     view(&mut conn, &card, &member, k.today()).await
 }

@@ -15,7 +15,7 @@ use crate::domain::enrolment::{check_applicant, Applicant};
 use crate::domain::id_document::IdDocument;
 use crate::kiosk::Kiosk;
 use crate::store::audit::AuditEntry;
-use crate::store::sealed::{normalise, LookupField, Sealer};
+use crate::store::sealed::{normalise, LookupField};
 use crate::store::{self, members::Member};
 
 /// How much of a member's personal data a view shows (R-SVC-1). `Full` is for roles whose
@@ -191,7 +191,7 @@ pub async fn member_view(
     reveal: Reveal,
 ) -> Result<MemberView, FlowError> {
     let mut conn = k.db.reader.acquire().await?;
-    let member = store::members::find(&mut conn, &Sealer::new(&k.secrets), member_id)
+    let member = store::members::find(&mut conn, &k.sealer, member_id)
         .await?
         .ok_or(FlowError::NotFound {
             what: "member",
@@ -226,7 +226,7 @@ pub async fn search(
     query: MemberSearch,
     reveal: Reveal,
 ) -> Result<MemberSearchResult, FlowError> {
-    let sealer = Sealer::new(&k.secrets);
+    let sealer = k.sealer.clone();
     let mut conn = k.db.reader.acquire().await?;
     let (found, field) = match (query.id_document, query.phone) {
         (Some(doc), None) => {
@@ -278,7 +278,7 @@ pub async fn update_contact(
     update: ContactUpdate,
     reveal: Reveal,
 ) -> Result<MemberView, FlowError> {
-    let sealer = Sealer::new(&k.secrets);
+    let sealer = k.sealer.clone();
     let mut tx = k.db.writer.begin().await?;
     let before = store::members::find(&mut tx, &sealer, member_id)
         .await?

@@ -14,7 +14,6 @@ use crate::domain::card_status::CardState;
 use crate::domain::enrolment::same_day_cash_spend;
 use crate::domain::review::check_reactivation;
 use crate::kiosk::Kiosk;
-use crate::store::sealed::Sealer;
 use crate::store::{self, cards::Term};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -33,7 +32,7 @@ pub async fn reactivate(
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) = load_card(&mut tx, &Sealer::new(&k.secrets), &number).await?;
+    let (card, member) = load_card(&mut tx, &k.sealer, &number).await?;
     let (sale_ids, receipts) = presented_receipts(&mut tx, &action.store_id, &req.receipts).await?;
     let spend =
         same_day_cash_spend(&receipts, action.today).map_err(|v| crate::domain::RuleViolation {

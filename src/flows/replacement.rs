@@ -75,12 +75,7 @@ pub async fn report_loss(
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) = load_card(
-        &mut tx,
-        &crate::store::sealed::Sealer::new(&k.secrets),
-        &number,
-    )
-    .await?;
+    let (card, member) = load_card(&mut tx, &k.sealer, &number).await?;
     check_loss_report(&card.facts())?;
     let deadline = loss_report_deadline(&policy, action.today);
     store::cards::set_state(&mut tx, action, &card.number, CardState::Blocked).await?;
@@ -132,12 +127,7 @@ pub async fn replace(
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
     let mut tx = k.db.writer.begin().await?;
-    let (old, member) = load_card(
-        &mut tx,
-        &crate::store::sealed::Sealer::new(&k.secrets),
-        &number,
-    )
-    .await?;
+    let (old, member) = load_card(&mut tx, &k.sealer, &number).await?;
     let report = store::loss_reports::open_for(&mut tx, &old.number).await?;
     let facts = report.as_ref().map(|r| LossReport {
         reported_on: r.reported_on,

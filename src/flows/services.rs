@@ -85,8 +85,7 @@ pub async fn parking(
     raw_number: &str,
 ) -> Result<GrantResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) =
-        usable_card(&mut tx, &Sealer::new(&k.secrets), raw_number, action.today).await?;
+    let (card, member) = usable_card(&mut tx, &k.sealer, raw_number, action.today).await?;
     let already = store::service_grants::parking_given(&mut tx, &card.number, action.today).await?;
     let tickets = i64::from(parking_tickets(
         &k.policy(action.today),
@@ -120,8 +119,7 @@ pub async fn birthday_gift(
     raw_number: &str,
 ) -> Result<GrantResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) =
-        usable_card(&mut tx, &Sealer::new(&k.secrets), raw_number, action.today).await?;
+    let (card, member) = usable_card(&mut tx, &k.sealer, raw_number, action.today).await?;
     let given =
         store::service_grants::birthday_gift_given(&mut tx, &member.id, action.today.year())
             .await?;
@@ -154,8 +152,7 @@ pub async fn exchange_gift(
     req: GiftExchangeRequest,
 ) -> Result<GiftExchangeResult, FlowError> {
     let mut tx = k.db.writer.begin().await?;
-    let (card, member) =
-        usable_card(&mut tx, &Sealer::new(&k.secrets), raw_number, action.today).await?;
+    let (card, member) = usable_card(&mut tx, &k.sealer, raw_number, action.today).await?;
     let gift = store::gifts::find(&mut tx, &req.gift_code)
         .await?
         .ok_or(FlowError::NotFound {
@@ -221,8 +218,7 @@ pub async fn greeting_list(k: &Kiosk, day: NaiveDate) -> Result<Vec<Greeting>, F
     }
     let mut conn = k.db.reader.acquire().await?;
     let mut out = Vec::new();
-    for m in store::members::with_birthday(&mut conn, &Sealer::new(&k.secrets), &candidates).await?
-    {
+    for m in store::members::with_birthday(&mut conn, &k.sealer, &candidates).await? {
         if !on_greeting_list(m.birth_date, day) {
             continue;
         }

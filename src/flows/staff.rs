@@ -198,14 +198,7 @@ pub async fn approve(
 
 /// A new account, by a supervisor (store roles only: head-office admins come from the CLI).
 pub async fn add(k: &Kiosk, by: &Session, new: NewStaff) -> Result<StaffAccount, FlowError> {
-    if new.role == Role::HqAdmin {
-        return Err(FlowError::Forbidden {
-            permission: Permission::PolicyManage,
-            message:
-                "head-office admin accounts are created by head office (member-kiosk add-hq-admin)"
-                    .into(),
-        });
-    }
+    store_role_only(&[new.role])?;
     create(k, new, &by.staff_number).await
 }
 
@@ -286,6 +279,20 @@ pub async fn list(k: &Kiosk) -> Result<Vec<StaffAccount>, FlowError> {
     Ok(store::staff::all(&mut conn).await?)
 }
 
+/// A supervisor manages store roles only: head-office admin accounts are created and managed
+/// by head office (`member-kiosk add-hq-admin`).
+fn store_role_only(roles: &[Role]) -> Result<(), FlowError> {
+    if roles.contains(&Role::HqAdmin) {
+        return Err(FlowError::Forbidden {
+            permission: Permission::PolicyManage,
+            message:
+                "head-office admin accounts are managed by head office (member-kiosk add-hq-admin)"
+                    .into(),
+        });
+    }
+    Ok(())
+}
+
 async fn existing(k: &Kiosk, staff_number: &str) -> Result<StaffAccount, FlowError> {
     let mut conn = k.db.reader.acquire().await.map_err(StoreError::from)?;
     store::staff::find(&mut conn, staff_number)
@@ -305,12 +312,7 @@ pub async fn change(
     change: StaffChange,
 ) -> Result<StaffAccount, FlowError> {
     let mut account = existing(k, staff_number).await?;
-    if account.role == Role::HqAdmin || change.role == Some(Role::HqAdmin) {
-        return Err(FlowError::Forbidden {
-            permission: Permission::PolicyManage,
-            message: "head-office admin accounts are managed by head office".into(),
-        });
-    }
+    store_role_only(&[account.role, change.role.unwrap_or(account.role)])?;
     if staff_number == by.staff_number {
         return Err(FlowError::conflict(
             "a supervisor cannot change their own role or deactivate themself",
@@ -350,12 +352,7 @@ pub async fn reset_pin(
     reset: PinReset,
 ) -> Result<StaffAccount, FlowError> {
     let mut account = existing(k, staff_number).await?;
-    if account.role == Role::HqAdmin {
-        return Err(FlowError::Forbidden {
-            permission: Permission::PolicyManage,
-            message: "head-office admin accounts are managed by head office".into(),
-        });
-    }
+    store_role_only(&[account.role])?;
     check_new_pin(&reset.pin)?;
     let hash = hashed(&k.secrets, reset.pin).await?;
     let mut conn = k.db.writer.acquire().await.map_err(StoreError::from)?;

@@ -61,7 +61,7 @@ pub async fn withdraw_loss_report(
         action.now,
     )
     .await?;
-    let sealer = store::sealed::Sealer::new(&k.secrets);
+    let sealer = k.sealer.clone();
     let member = store::members::find(&mut tx, &sealer, &card.member_id)
         .await?
         .ok_or(StoreError::Corrupt("cards.member_id"))?;

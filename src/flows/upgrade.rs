@@ -16,7 +16,6 @@ use crate::domain::ledger::{plan_transfer, upgrade_points};
 use crate::domain::upgrade::check_upgrade;
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
-use crate::store::sealed::Sealer;
 use crate::store::{self, cards::Card, ledger::Refs, members::Member};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -44,7 +43,7 @@ pub async fn upgrade(
     let number = parse_card_number(raw_number)?;
     let policy = k.policy(action.today);
     let mut tx = k.db.writer.begin().await?;
-    let (old, member) = load_card(&mut tx, &Sealer::new(&k.secrets), &number).await?;
+    let (old, member) = load_card(&mut tx, &k.sealer, &number).await?;
     let entries = store::ledger::entries(&mut tx, &old.number).await?;
     let qualifying_points = upgrade_points(old.upgrade_points_carried, old.points_debt, &entries);
     let to = check_upgrade(&policy, &old.facts(), qualifying_points, action.today)?;

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -179,7 +179,7 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         return next.run(req).await;
     }
     let now = g.kiosk.clock.now();
-    let touched = match bearer(&req) {
+    let touched = match bearer(req.headers()) {
         Some(token) => g.kiosk.sessions.touch(token, now),
         None => Err(SessionError::Unknown),
     };
@@ -228,8 +228,9 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     response
 }
 
-fn bearer(req: &Request) -> Option<&str> {
-    req.headers()
+/// The session token of `Authorization: Bearer <token>`.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))

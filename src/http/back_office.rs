@@ -18,6 +18,7 @@ use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;
 use crate::store::audit::{self, AuditRow, VerifyReport};
 use crate::store::loss_reports::LossReportRow;
+use crate::store::StoreError;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -170,17 +171,9 @@ pub async fn audit_trail(
             Some("query"),
         )
     })?;
-    let mut conn =
-        k.db.reader
-            .acquire()
-            .await
-            .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let mut conn = k.db.reader.acquire().await.map_err(StoreError::from)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let rows = audit::recent(&mut conn, q.before, limit)
-        .await
-        .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
-    let chain = audit::verify(&mut conn)
-        .await
-        .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let rows = audit::recent(&mut conn, q.before, limit).await?;
+    let chain = audit::verify(&mut conn).await?;
     Ok(Json(AuditPage { rows, chain }))
 }

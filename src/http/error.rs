@@ -68,6 +68,13 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A storage fault met outside a flow (a read-only listing): the same 500 as inside one.
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> ApiError {
+        FlowError::from(e).into()
+    }
+}
+
 impl From<FlowError> for ApiError {
     fn from(e: FlowError) -> ApiError {
         match e {

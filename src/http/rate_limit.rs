@@ -9,46 +9,60 @@ use std::time::{Duration, Instant};
 /// Buckets kept before full ones are swept out (a full bucket is the same as none).
 const SWEEP_AT: usize = 4096;
 
+/// A request costs this many units; a bucket refills `limit × UNIT` units a minute. Whole
+/// numbers, so refills never drift.
+const UNIT: u128 = 1_000_000;
+const NANOS_PER_MINUTE: u128 = 60_000_000_000;
+
 pub struct RateLimiter {
-    per_minute: f64,
+    /// Bucket size in units: a burst of `limit` requests.
+    capacity: u128,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
 struct Bucket {
-    tokens: f64,
+    units: u128,
     at: Instant,
 }
 
 impl RateLimiter {
     pub fn per_minute(limit: u32) -> RateLimiter {
         RateLimiter {
-            per_minute: f64::from(limit.max(1)),
+            capacity: u128::from(limit.max(1)) * UNIT,
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Units refilled over `elapsed` (the capacity per minute, evenly).
+    fn refill(&self, elapsed: Duration) -> u128 {
+        elapsed.as_nanos().saturating_mul(self.capacity) / NANOS_PER_MINUTE
+    }
+
     /// Takes one request for `key` at `now`; refused with the wait until the next is allowed.
     pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let per_second = self.per_minute / 60.0;
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= SWEEP_AT {
-            let full = self.per_minute;
             buckets.retain(|_, b| {
-                b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * per_second < full
+                b.units + self.refill(now.saturating_duration_since(b.at)) < self.capacity
             });
         }
         let bucket = buckets.entry(key.to_owned()).or_insert(Bucket {
-            tokens: self.per_minute,
+            units: self.capacity,
             at: now,
         });
-        let refill = now.saturating_duration_since(bucket.at).as_secs_f64() * per_second;
-        bucket.tokens = (bucket.tokens + refill).min(self.per_minute);
+        let refill = self.refill(now.saturating_duration_since(bucket.at));
+        bucket.units = (bucket.units + refill).min(self.capacity);
         bucket.at = now.max(bucket.at);
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.units >= UNIT {
+            bucket.units -= UNIT;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / per_second))
+            // Nanoseconds until the missing units have refilled, rounded up.
+            let missing = UNIT - bucket.units;
+            let nanos = (missing * NANOS_PER_MINUTE).div_ceil(self.capacity);
+            Err(Duration::from_nanos(
+                u64::try_from(nanos).unwrap_or(u64::MAX),
+            ))
         }
     }
 }

@@ -8,7 +8,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::auth::Actor;
+use super::auth::{bearer, Actor};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
 use crate::domain::staff::Role;
@@ -69,12 +69,8 @@ pub async fn whoami(session: Session) -> Json<Whoami> {
 /// Sign out: the token stops working at once.
 #[utoipa::path(delete, path = "/api/session", tag = "staff", responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn sign_out(State(k): State<Kiosk>, headers: axum::http::HeaderMap) -> StatusCode {
-    if let Some(token) = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        k.sessions.close(token.trim());
+    if let Some(token) = bearer(&headers) {
+        k.sessions.close(token);
     }
     StatusCode::NO_CONTENT
 }
