@@ -6,16 +6,17 @@ use std::sync::{Arc, RwLock};
 use chrono::NaiveDate;
 
 use crate::action::Action;
+use crate::card::hub::ReaderHub;
 use crate::card::reader::CardReader;
 use crate::card::tray::CardTray;
 use crate::clock::{local_day, Clock};
 use crate::config::Config;
 use crate::domain::policy::Policy;
-use crate::flows::checkout::SaleCommitter;
-use crate::flows::readers::ReaderHub;
 use crate::printer::Printers;
 use crate::secrets::DataSecrets;
 use crate::staff::sessions::{Session, Sessions};
+use crate::store::audit::{self, AuditEntry};
+use crate::store::group_commit::GroupCommit;
 use crate::store::sealed::Sealer;
 use crate::store::{self, Db, StoreError};
 
@@ -28,7 +29,8 @@ pub struct Kiosk {
     pub readers: Arc<ReaderHub>,
     /// The demo card tray, in demo / training mode only.
     pub tray: Option<Arc<CardTray>>,
-    pub sales: SaleCommitter,
+    /// The one writer that batches sales, audit rows and print results into shared commits.
+    pub group_commit: GroupCommit,
     /// Each workstation's receipt printer (the spool for those without one).
     pub printers: Arc<Printers>,
     /// PIN pepper and personal-data keys (from the key file).
@@ -75,9 +77,9 @@ impl Kiosk {
             .collect();
         drop(conn);
         let config = Arc::new(config);
-        let sales = SaleCommitter::start(db.writer.clone(), config.commit_batch_max);
+        let group_commit = GroupCommit::start(db.writer.clone(), config.commit_batch_max);
         let readers = Arc::new(ReaderHub::new(&config.readers));
-        let printers = Arc::new(Printers::from_config(&config));
+        let printers = Arc::new(Printers::new(&config.printers, &config.spool_dir));
         let sessions = Arc::new(Sessions::new(chrono::Duration::minutes(i64::from(
             config.session_idle_minutes,
         ))));
@@ -88,7 +90,7 @@ impl Kiosk {
             card_reader,
             readers,
             tray: None,
-            sales,
+            group_commit,
             printers,
             secrets,
             sessions,
@@ -126,6 +128,14 @@ impl Kiosk {
             role: Some(session.role),
             ..self.action(&session.staff_number, workstation)
         }
+    }
+
+    /// Appends an audit row with the next group commit; returns once it is durable.
+    pub async fn audit(&self, entry: AuditEntry) -> Result<(), StoreError> {
+        self.group_commit
+            .write(move |conn| Box::pin(async move { audit::append(conn, &entry).await }))
+            .await
+            .map(|_seq| ())
     }
 
     /// Adds a newly stored policy version to those in force from its day on.

@@ -285,9 +285,5 @@ async fn audit_cli(kiosk: &Kiosk, action: &str, target: &str) -> anyhow::Result<
         detail: None,
         result: 201,
     };
-    kiosk
-        .sales
-        .audit(entry)
-        .await
-        .context("writing the audit row")
+    kiosk.audit(entry).await.context("writing the audit row")
 }

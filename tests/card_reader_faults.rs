@@ -416,7 +416,7 @@ async fn contactless_uid_card_is_bound_at_issue_and_recognised_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reader_events_stream_insertion_read_and_removal() {
-    use member_kiosk::flows::readers::ReaderEvent;
+    use member_kiosk::card::hub::ReaderEvent;
     let p = fresh_pcscd();
     let app = spawn_app_with_readers(day(2026, 3, 10), vpcd_readers(&p, false)).await;
     // The HTTP stream answers as Server-Sent Events.

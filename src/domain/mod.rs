@@ -1,12 +1,13 @@
 //! The membership rules engine: pure functions over plain types (no IO, no clock reads —
 //! the store-local date is always an argument). Rule ids (`R-…`) refer to
-//! `shared/spec/membership-rules.md`.
+//! `docs/rules.md`.
 
 pub mod adjustment;
 pub mod basket;
 pub mod birthday;
 pub mod card_number;
 pub mod card_status;
+pub mod card_view;
 pub mod confidential;
 pub mod enrolment;
 pub mod gift_exchange;

@@ -2,58 +2,17 @@
 //! database's word, with the reason the operator sees. The database is the truth: a blocked
 //! card is refused whatever the card itself says (R-REP-2/6).
 
-use serde::Serialize;
 use sqlx::SqliteConnection;
-use utoipa::ToSchema;
 
-use super::lookup::{view, CardView};
+use super::lookup::view;
 use super::FlowError;
 use crate::card::reader::{CardRead, CardSeen};
 use crate::card::record::{CardContent, CardIdentity, Damage};
 use crate::domain::card_status::{usability, CardState, Unusable};
+pub use crate::domain::card_view::{CardCheck, Verdict};
 use crate::kiosk::Kiosk;
 use crate::store::sealed::Sealer;
 use crate::store::{self, cards::Card};
-
-/// The distinct outcomes of reading a card.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    /// No kiosk record: ready to be issued.
-    Blank,
-    /// A valid record (or UID) whose number this store's ledger does not know.
-    Unknown,
-    /// The MAC does not verify (or an unknown key): not written by this issuer.
-    Forged,
-    /// The record is damaged (CRC or format): the card needs replacing.
-    Corrupted,
-    Blocked,
-    Replaced,
-    Expired,
-    Inactive,
-    /// A replacement card valid from a later day.
-    Pending,
-    /// Reserved but never activated (an interrupted issue).
-    NotIssued,
-    Active,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CardCheck {
-    pub verdict: Verdict,
-    pub usable: bool,
-    pub message: String,
-    /// The rule behind a refusal, if one applies.
-    pub rule: Option<&'static str>,
-    pub card_number: Option<String>,
-    /// The ledger's view of the card (balance, tier, …) when the number is known.
-    pub card: Option<CardView>,
-    /// The card's record differs from the database (tier, term): rewrite it at the counter.
-    pub needs_rewrite: bool,
-    /// The card shows an older write than the last one made: possibly a copy (card-format.md).
-    pub suspect_copy: bool,
-    pub apdus: u32,
-}
 
 fn plain(verdict: Verdict, message: &str, apdus: u32) -> CardCheck {
     CardCheck {

@@ -1,10 +1,7 @@
 //! Checkout: quoting a basket and committing a sale. Commits are idempotent on the store's
-//! receipt number, recomputed on the server, and written by one committer task that puts
-//! concurrent sales into one SQLite transaction (one fsync for many sales) with a savepoint
-//! each, so one refused sale never touches another.
+//! receipt number, recomputed on the server, and written through the group-commit writer
+//! (`store::group_commit`), so concurrent sales share one fsync.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -12,12 +9,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::{SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use sqlx::SqliteConnection;
 use utoipa::ToSchema;
 
 use super::lookup::{load_card, member_context, parse_card_number};
-use super::printing::{self, record_result, JobResult};
+use super::printing;
 use super::slips::{self, SlipContext};
 use super::FlowError;
 use crate::action::Action;
@@ -30,6 +26,7 @@ use crate::domain::Tier;
 use crate::kiosk::Kiosk;
 use crate::receipt::document::Document;
 use crate::store::audit::{self, AuditEntry};
+use crate::store::group_commit::BoxFuture;
 use crate::store::print_jobs;
 use crate::store::sealed::Sealer;
 use crate::store::{self, ledger::Refs, StoreError};
@@ -133,15 +130,16 @@ pub async fn commit_sale(
     };
     let policy = k.policy(action.today);
     let slip = slips::context(k, &action.workstation);
+    let job = Job {
+        action: action.clone(),
+        policy,
+        request: req,
+        slip,
+        sealer: k.sealer.clone(),
+    };
     let committed = k
-        .sales
-        .commit(Job {
-            action: action.clone(),
-            policy,
-            request: req,
-            slip,
-            sealer: k.sealer.clone(),
-        })
+        .group_commit
+        .write(move |conn| commit_one(conn, job))
         .await?;
     // The receipt job was stored with the sale; it prints now. A printer fault never undoes
     // the sale. A replayed sale is not printed again (the till asks for a reprint).
@@ -197,200 +195,22 @@ pub fn request_hash(request: &impl Serialize) -> String {
     ))
 }
 
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-pub struct Job {
+/// A sale for the group-commit writer: everything `commit_one` needs, owned.
+struct Job {
     action: Action,
     policy: Arc<Policy>,
     request: SaleRequest,
     /// For the receipt queued with the sale.
     slip: SlipContext,
-    /// Opens the card holder's row (the committer has no `Kiosk`).
+    /// Opens the card holder's row (the writer has no `Kiosk`).
     sealer: Arc<Sealer>,
 }
 
-struct Queued {
+/// Writes one sale (or finds it filed already: a replay) inside the writer's transaction.
+fn commit_one(
+    conn: &mut SqliteConnection,
     job: Job,
-    reply: oneshot::Sender<Result<Committed, FlowError>>,
-}
-
-/// What the committer writes: sales, the results of printing their receipts, and audit rows
-/// (batched with the sales rather than each in a transaction of its own: every request is
-/// audited, and an fsync per request would halve checkout throughput).
-enum Work {
-    Sale(Box<Queued>),
-    Audit {
-        entry: Box<AuditEntry>,
-        reply: oneshot::Sender<Result<Committed, FlowError>>,
-    },
-    PrintResult {
-        job_id: i64,
-        result: JobResult,
-        at: DateTime<Utc>,
-    },
-}
-
-/// Handle to the committer task.
-#[derive(Clone)]
-pub struct SaleCommitter {
-    queue: mpsc::Sender<Work>,
-}
-
-impl SaleCommitter {
-    /// Starts the committer on `writer`; it writes at most `batch_max` items per transaction.
-    pub fn start(writer: SqlitePool, batch_max: usize) -> SaleCommitter {
-        let (queue, rx) = mpsc::channel(batch_max * 8);
-        tokio::spawn(run(writer, rx, batch_max));
-        SaleCommitter { queue }
-    }
-
-    async fn commit(&self, job: Job) -> Result<Committed, FlowError> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Work::Sale(Box::new(Queued { job, reply })))
-            .await
-            .map_err(|_| StoreError::Open("sale committer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Open("sale committer stopped".into()))?
-    }
-
-    /// Writes an audit row with the next batch and waits until it is durable.
-    pub async fn audit(&self, entry: AuditEntry) -> Result<(), FlowError> {
-        let (reply, answer) = oneshot::channel();
-        self.queue
-            .send(Work::Audit {
-                entry: Box::new(entry),
-                reply,
-            })
-            .await
-            .map_err(|_| StoreError::Open("sale committer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Open("sale committer stopped".into()))?
-            .map(|_| ())
-    }
-
-    /// Queues a print result to be recorded with the next batch; never waits.
-    pub fn record_print(&self, job_id: i64, result: JobResult, at: DateTime<Utc>) {
-        let work = Work::PrintResult { job_id, result, at };
-        if let Err(mpsc::error::TrySendError::Full(work)) = self.queue.try_send(work) {
-            let queue = self.queue.clone();
-            tokio::spawn(async move {
-                let _ = queue.send(work).await;
-            });
-        }
-    }
-}
-
-async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Work>, batch_max: usize) {
-    let mut batch = Vec::with_capacity(batch_max);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < batch_max {
-            match rx.try_recv() {
-                Ok(w) => batch.push(w),
-                Err(_) => break,
-            }
-        }
-        let results = commit_batch(&writer, &batch).await;
-        for (work, result) in batch.drain(..).zip(results) {
-            match (work, result) {
-                // The till may have gone; the sale stands and a retry replays it.
-                (Work::Sale(q), Some(result)) => {
-                    let _ = q.reply.send(result);
-                }
-                (Work::Audit { reply, .. }, Some(result)) => {
-                    let _ = reply.send(result);
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
-type Answers = Vec<Option<Result<Committed, FlowError>>>;
-
-// The explicit `Send` future type works around the compiler's higher-ranked lifetime
-// inference on sqlx executors inside `tokio::spawn`.
-fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Work]) -> BoxFuture<'a, Answers> {
-    Box::pin(async move {
-        let mut tx = match writer.begin().await {
-            Ok(tx) => tx,
-            Err(e) => return failed_all(batch, &e.to_string()),
-        };
-        let mut results = Vec::with_capacity(batch.len());
-        for work in batch {
-            let result = match sqlx::query("SAVEPOINT item").execute(&mut *tx).await {
-                Ok(_) => match work {
-                    Work::Sale(q) => commit_one(&mut tx, &q.job).await,
-                    Work::PrintResult { job_id, result, at } => {
-                        record_result(&mut tx, *job_id, result, *at)
-                            .await
-                            .map(|()| Committed {
-                                json: Value::Null,
-                                fresh: None,
-                            })
-                    }
-                    Work::Audit { entry, .. } => audit::append(&mut tx, entry)
-                        .await
-                        .map(|_| Committed {
-                            json: Value::Null,
-                            fresh: None,
-                        })
-                        .map_err(FlowError::from),
-                },
-                Err(e) => Err(e.into()),
-            };
-            let end = if result.is_ok() {
-                "RELEASE item"
-            } else {
-                "ROLLBACK TO item"
-            };
-            let ended = match sqlx::query(end).execute(&mut *tx).await {
-                Ok(_) if result.is_err() => sqlx::query("RELEASE item")
-                    .execute(&mut *tx)
-                    .await
-                    .map(|_| ()),
-                Ok(_) => Ok(()),
-                Err(e) => Err(e),
-            };
-            if let Err(e) = ended {
-                return failed_all(batch, &e.to_string());
-            }
-            results.push(match work {
-                Work::Sale(_) | Work::Audit { .. } => Some(result),
-                Work::PrintResult { job_id, .. } => {
-                    if let Err(error) = result {
-                        tracing::error!(job_id, %error, "print result not recorded; the job stays pending");
-                    }
-                    None
-                }
-            });
-        }
-        match tx.commit().await {
-            Ok(()) => results,
-            Err(e) => failed_all(batch, &e.to_string()),
-        }
-    })
-}
-
-fn failed_all(batch: &[Work], why: &str) -> Answers {
-    batch
-        .iter()
-        .map(|work| match work {
-            Work::Sale(_) | Work::Audit { .. } => {
-                Some(Err(StoreError::Open(format!("not committed: {why}")).into()))
-            }
-            Work::PrintResult { .. } => None,
-        })
-        .collect()
-}
-
-fn commit_one<'a>(
-    conn: &'a mut SqliteConnection,
-    job: &'a Job,
-) -> BoxFuture<'a, Result<Committed, FlowError>> {
+) -> BoxFuture<'_, Result<Committed, FlowError>> {
     Box::pin(async move {
         let (action, policy, req) = (&job.action, &job.policy, &job.request);
         let hash = request_hash(&canonical(req));

@@ -2,54 +2,20 @@
 //! points redeemable today and the birthday flag; also the shared "load a card" steps.
 
 use chrono::NaiveDate;
-use serde::Serialize;
 use sqlx::SqliteConnection;
-use utoipa::ToSchema;
 
 use super::FlowError;
 use crate::domain::birthday::is_birthday;
 use crate::domain::card_number::CardNumber;
-use crate::domain::card_status::{usability, CardState, Unusable};
+use crate::domain::card_status::usability;
+pub use crate::domain::card_view::{CardView, UnusableView};
 use crate::domain::ledger::{self, Entry};
 use crate::domain::quote::MemberContext;
-use crate::domain::Tier;
 use crate::kiosk::Kiosk;
 use crate::store::cards::Card;
 use crate::store::members::Member;
 use crate::store::sealed::Sealer;
 use crate::store::{self};
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct UnusableView {
-    pub reason: Unusable,
-    pub rule: &'static str,
-    pub message: &'static str,
-}
-
-/// What the till and the counters see of a card.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CardView {
-    pub card_number: String,
-    pub member_id: String,
-    pub member_name: String,
-    pub tier: Tier,
-    pub state: CardState,
-    pub usable: bool,
-    /// Why the card can't be used today, when it can't.
-    pub unusable: Option<UnusableView>,
-    pub valid_from: NaiveDate,
-    pub expiry: NaiveDate,
-    pub generation: i64,
-    pub replaced_by: Option<String>,
-    pub balance: i64,
-    /// R-PTS-5: today's earnings become redeemable tomorrow.
-    pub redeemable_today: i64,
-    /// R-PTS-9: points owed from refunds, paid first from future earnings.
-    pub points_debt: i64,
-    /// R-UPG-1: transaction-earned points counting toward the next tier.
-    pub upgrade_points: i64,
-    pub birthday_today: bool,
-}
 
 /// Parses a card number typed or read at a counter (400 with field `card_number` if bad).
 pub fn parse_card_number(raw: &str) -> Result<CardNumber, FlowError> {

@@ -270,7 +270,7 @@ async fn run_job(
 }
 
 /// Records an attempt's result on the job, inside the caller's transaction.
-pub async fn record_result(
+async fn record_result(
     conn: &mut sqlx::SqliteConnection,
     job_id: i64,
     result: &JobResult,
@@ -312,7 +312,10 @@ pub async fn print_stored(
 ) -> PrintOutcome {
     let _printing = k.printers.begin(job_id);
     let (outcome, result) = run_job(k, job_id, workstation, doc).await;
-    k.sales.record_print(job_id, result, k.clock.now());
+    let at = k.clock.now();
+    k.group_commit.write_later("print result", move |conn| {
+        Box::pin(async move { record_result(conn, job_id, &result, at).await })
+    });
     outcome
 }
 

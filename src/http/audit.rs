@@ -56,17 +56,11 @@ pub async fn record(State(k): State<Kiosk>, req: Request, next: Next) -> Respons
         detail: approved_by.map(|a| serde_json::json!({ "approved_by": a.0 })),
         result: response.status().as_u16(),
     };
-    if let Err(e) = write(&k, &entry).await {
+    if let Err(e) = k.audit(entry.clone()).await {
         // The action and status only: the target may be a member id, the error has no data.
         tracing::error!(action = %entry.action, status = entry.result, error = %e, "audit row not written");
     }
     response
-}
-
-/// Through the committer: the row is batched with concurrent sales (one fsync for many)
-/// and is durable before the answer leaves.
-async fn write(k: &Kiosk, entry: &AuditEntry) -> Result<(), crate::flows::FlowError> {
-    k.sales.audit(entry.clone()).await
 }
 
 /// Set on a response whose operation wrote its own audit row inside its transaction (a

@@ -10,8 +10,9 @@ use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::{Stream, StreamExt};
 
 use super::error::{ApiError, ErrorBody};
+use crate::card::hub::ReaderStatus;
 use crate::flows::card_check::CardCheck;
-use crate::flows::readers::{read_and_publish, ReaderStatus};
+use crate::flows::readers::read_and_publish;
 use crate::flows::{card_io, card_rewrite, FlowError};
 use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;

@@ -17,7 +17,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::config::Config;
 use crate::receipt::render::{Language, Paper, Style};
 pub use status::PrinterState;
 
@@ -344,10 +343,6 @@ impl Drop for Printing<'_> {
 }
 
 impl Printers {
-    pub fn from_config(config: &Config) -> Printers {
-        Printers::new(&config.printers, &config.spool_dir)
-    }
-
     pub fn new(printers: &[PrinterConfig], spool_dir: &Path) -> Printers {
         let configured = printers
             .iter()

@@ -9,6 +9,7 @@ pub mod cards;
 pub mod counters;
 pub mod daily_figures;
 pub mod gifts;
+pub mod group_commit;
 pub mod ledger;
 pub mod loss_reports;
 pub mod members;
