@@ -298,7 +298,7 @@ async fn r_pts_5_points_earned_today_redeemable_from_tomorrow() {
             100,
         )
         .await;
-    assert_refused(&answer, 422, Some("R-PTS-4"), Some("redeem_points"));
+    assert_refused(&answer, 422, Some("R-PTS-5"), Some("redeem_points"));
 
     app.set_day(day(2026, 3, 11));
     let view = app.lookup(&card).await;
@@ -708,7 +708,8 @@ async fn r_pts_7_concurrent_redemptions_never_overdraw_the_card() {
             }
             422 => {
                 refused += 1;
-                assert_eq!(body["rule"], "R-PTS-4", "{body}");
+                // Only today's earnings are left: they pay from tomorrow.
+                assert_eq!(body["rule"], "R-PTS-5", "{body}");
                 assert_eq!(body["field"], "redeem_points");
             }
             other => panic!("unexpected {other}: {body}"),
