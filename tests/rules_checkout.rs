@@ -642,6 +642,37 @@ fn r_pts_3_redemption_remainder_goes_to_the_largest_line() {
     assert_eq!(q.payable, dec!(17.00));
 }
 
+#[test]
+fn r_pts_3_pools_are_floored_on_the_lines_paid_after_the_split_is_rounded_to_the_cent() {
+    // The README's worked example (ambiguity table, "Points at a cent boundary"). Gold, 100
+    // points (¥10) over regular ¥61 (net 54.90) and special A ¥55 (net 55.00): exactly
+    // 4.9954… / 5.0045…, rounded 5.00 / 5.00. The special A pool paid 50.00 on the receipt
+    // (49.9954… unrounded), so it earns its one ¥50 step.
+    let mut b = basket(vec![
+        regular(dec!(61), 1),
+        line(GoodsClass::SpecialA, dec!(55), 1),
+    ]);
+    b.redeem_points = 100;
+    let q = price(&b, Some(&with_points(Tier::Gold, 100)));
+    let split: Vec<(Decimal, Decimal, Decimal)> = q
+        .lines
+        .iter()
+        .map(|l| (l.net, l.redemption_share, l.paid))
+        .collect();
+    assert_eq!(
+        split,
+        vec![
+            (dec!(54.90), dec!(5.00), dec!(49.90)),
+            (dec!(55.00), dec!(5.00), dec!(50.00)),
+        ]
+    );
+    assert_eq!(q.payable, dec!(99.90));
+    // Regular ⌊49.90 / 10⌋ × 2 = 8; special A ⌊50.00 / 50⌋ × 2 = 2.
+    let points: Vec<i64> = q.lines.iter().map(|l| l.points_earned).collect();
+    assert_eq!(points, vec![8, 2]);
+    assert_eq!(q.points_earned, 10);
+}
+
 // ---- R-PTS-4 redemption --------------------------------------------------------------------
 
 #[test]
