@@ -317,8 +317,10 @@ fn validate(policy: &Policy, basket: &Basket) -> Result<(), RuleViolation> {
             .on_field(format!("lines[{i}].quantity")));
         }
         if let Some(fault) = amount_fault(line.unit_price) {
-            return Err(RuleViolation::new(SHAPE_RULE, format!("the unit price {fault}"))
-                .on_field(format!("lines[{i}].unit_price")));
+            return Err(
+                RuleViolation::new(SHAPE_RULE, format!("the unit price {fault}"))
+                    .on_field(format!("lines[{i}].unit_price")),
+            );
         }
         if line.class == GoodsClass::Sale {
             let ok = line

@@ -138,7 +138,9 @@ pub async fn stored_outcome(k: &Kiosk, job_id: i64) -> Result<PrintOutcome, Flow
     let message = match job.state {
         JobState::Printed => "已打印 / Printed".into(),
         JobState::Failed => job.last_error.clone().unwrap_or_default(),
-        JobState::Pending => "正在打印或已中断：可重试 / Printing now, or interrupted: retry it".into(),
+        JobState::Pending => {
+            "正在打印或已中断：可重试 / Printing now, or interrupted: retry it".into()
+        }
     };
     let style = k.printers.for_workstation(&job.workstation).style();
     let preview = render_blocking(job.document, style)
