@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use common::{applicant, cash, regular};
+use proptest::prelude::Rng;
+use proptest::test_runner::{RngAlgorithm, TestRng};
 use serde_json::{json, Value};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, SqliteConnection};
@@ -33,20 +35,14 @@ const TILLS: usize = 4;
 /// card issue time limit (reserve → write → activate).
 const RESERVATION_LIMIT: Duration = Duration::from_secs(120);
 
-/// xorshift64*: a seeded, reproducible choice of kill moments and baskets.
-struct Rng(u64);
+/// A seeded, reproducible generator (kill moments, baskets), from the seed printed.
+fn seeded(seed: u64) -> TestRng {
+    TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(); 4].concat())
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
+/// 0 to `n` − 1.
+fn below(rng: &mut TestRng, n: u64) -> u64 {
+    rng.next_u64() % n.max(1)
 }
 
 /// A request a till sent and has not had an answer to: retried after the restart.
@@ -343,19 +339,19 @@ async fn till(
     next_receipt: Arc<AtomicU32>,
     seed: u64,
 ) {
-    let mut rng = Rng(seed | 1);
+    let mut rng = seeded(seed);
     while !stop.load(Ordering::SeqCst) {
         let receipt_no = format!("K-{}", next_receipt.fetch_add(1, Ordering::SeqCst));
         let lines = json!([
-            regular("GOODS", &format!("{}.{:02}", 10 + rng.below(900), rng.below(100)), 1 + rng.below(3) as u32),
-            { "sku": "WATCH", "class": "special_a", "unit_price": format!("{}.00", 50 + rng.below(300)), "quantity": 1 },
+            regular("GOODS", &format!("{}.{:02}", 10 + below(&mut rng, 900), below(&mut rng, 100)), 1 + below(&mut rng, 3) as u32),
+            { "sku": "WATCH", "class": "special_a", "unit_price": format!("{}.00", 50 + below(&mut rng, 300)), "quantity": 1 },
         ]);
-        let body = if rng.below(4) == 0 {
-            let amount = format!("{}.00", 20 + rng.below(500));
+        let body = if below(&mut rng, 4) == 0 {
+            let amount = format!("{}.00", 20 + below(&mut rng, 500));
             json!({ "receipt_no": receipt_no, "till_id": "T01",
                     "lines": [regular("GOODS", &amount, 1)], "tenders": cash(&amount) })
         } else {
-            let card = &cards[rng.below(cards.len() as u64) as usize];
+            let card = &cards[below(&mut rng, cards.len() as u64) as usize];
             let quoted = client
                 .post(format!("{base}/api/quotes"))
                 .bearer_auth(&token)
@@ -368,12 +364,13 @@ async fn till(
             }) else {
                 break;
             };
-            let redeem =
-                if rng.below(4) == 0 && quote["max_redeemable_points"].as_i64() >= Some(100) {
-                    100
-                } else {
-                    0
-                };
+            let redeem = if below(&mut rng, 4) == 0
+                && quote["max_redeemable_points"].as_i64() >= Some(100)
+            {
+                100
+            } else {
+                0
+            };
             let payable = if redeem > 0 {
                 let quoted = client
                     .post(format!("{base}/api/quotes"))
@@ -681,7 +678,7 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
         .expect("client");
     let tills = Arc::new(Mutex::new(Tills::default()));
     let mut figures = Figures::default();
-    let mut rng = Rng(seed | 1);
+    let mut rng = seeded(seed);
     let next_receipt = Arc::new(AtomicU32::new(1));
     let next_applicant = Arc::new(AtomicU32::new(1));
     let mut cards: Option<Arc<Vec<String>>> = None;
@@ -719,7 +716,7 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
                 tills.clone(),
                 stop.clone(),
                 next_receipt.clone(),
-                rng.next(),
+                rng.next_u64(),
             ));
         }
         load.spawn(lounge(
@@ -731,7 +728,7 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
             stop.clone(),
             next_applicant.clone(),
         ));
-        tokio::time::sleep(Duration::from_millis(100 + rng.below(700))).await;
+        tokio::time::sleep(Duration::from_millis(100 + below(&mut rng, 700))).await;
         kiosk.kill().expect("SIGKILL the kiosk");
         let _ = kiosk.wait();
         figures.kills += 1;
