@@ -77,6 +77,8 @@ struct Figures {
     retries_replayed: u64,
     retries_committed: u64,
     refused: u64,
+    /// Reservations a kill left, still within the card issue time limit (swept once older).
+    reservations_within_limit: u64,
     // ---- must be zero ----
     sales_lost: usize,
     duplicates: u64,
@@ -649,6 +651,7 @@ async fn check(store: &Store, tills: &Mutex<Tills>, figures: &mut Figures) -> Ha
         })
         .count() as u64;
     figures.dangling_reservations = figures.dangling_reservations.max(stale);
+    figures.reservations_within_limit = reserved.len() as u64 - stale;
     if !store.audit_verifies() {
         figures.audit_failures += 1;
     }
@@ -741,7 +744,8 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
     figures.refused = tills.lock().unwrap().refused;
     println!(
         "crash_recovery: {} kills in {:.1} s; sales acknowledged {}, found {}; enrolments \
-         acknowledged {}; retried after a kill: {} replayed, {} committed; refused by a rule {}",
+         acknowledged {}; retried after a kill: {} replayed, {} committed; refused by a rule {}; \
+         reservations within the issue time limit {}",
         figures.kills,
         started.elapsed().as_secs_f64(),
         figures.sales_acknowledged,
@@ -750,6 +754,7 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
         figures.retries_replayed,
         figures.retries_committed,
         figures.refused,
+        figures.reservations_within_limit,
     );
     for (what, count) in figures.faults() {
         println!("  {what:<48} {count}");
