@@ -72,6 +72,7 @@ fn bench_engine() -> f64 {
         tier: Tier::Gold,
         birth_date: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap_or_default(),
         redeemable_points: 5000,
+        earned_today: 0,
     };
     let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
     let start = Instant::now();
@@ -293,6 +294,7 @@ fn sale_body(receipt: usize, card_number: &str, tier: Tier) -> Value {
         tier,
         birth_date: NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
         redeemable_points: 0,
+        earned_today: 0,
     };
     let today = NaiveDate::from_ymd_opt(2026, 6, 2).unwrap_or_default();
     let payable = quote(&Policy::charter_default(), &basket, Some(&member), today)

@@ -710,7 +710,7 @@ async fn r_pts_5_points_earned_today_stay_unredeemable_after_a_same_day_upgrade(
             1000,
         )
         .await;
-    assert_refused(&answer, 422, Some("R-PTS-4"), Some("redeem_points"));
+    assert_refused(&answer, 422, Some("R-PTS-5"), Some("redeem_points"));
     app.set_day(day(2026, 3, 11));
     assert_eq!(app.lookup(&new).await["redeemable_today"], 1001);
 }

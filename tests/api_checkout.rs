@@ -123,8 +123,12 @@ async fn same_receipt_same_body_replays_the_first_answer_once() {
         )
         .await;
     assert_eq!(status, 201, "{again}");
-    assert_eq!(again["print"], json!([]), "a replay is not printed again");
     assert_eq!(first["print"][0]["state"], "printed", "{first}");
+    assert_eq!(
+        print_outcomes(&again),
+        print_outcomes(&first),
+        "a replay answers the receipt's print outcome, not `[]`: {again}"
+    );
     assert_eq!(
         receipt_only(again),
         receipt_only(first.clone()),
@@ -294,7 +298,7 @@ async fn r_pts_5_points_earned_today_redeemable_from_tomorrow() {
             100,
         )
         .await;
-    assert_refused(&answer, 422, Some("R-PTS-4"), Some("redeem_points"));
+    assert_refused(&answer, 422, Some("R-PTS-5"), Some("redeem_points"));
 
     app.set_day(day(2026, 3, 11));
     let view = app.lookup(&card).await;
@@ -704,7 +708,8 @@ async fn r_pts_7_concurrent_redemptions_never_overdraw_the_card() {
             }
             422 => {
                 refused += 1;
-                assert_eq!(body["rule"], "R-PTS-4", "{body}");
+                // Only today's earnings are left: they pay from tomorrow.
+                assert_eq!(body["rule"], "R-PTS-5", "{body}");
                 assert_eq!(body["field"], "redeem_points");
             }
             other => panic!("unexpected {other}: {body}"),
@@ -748,6 +753,97 @@ async fn wrong_method_and_bad_query_answer_in_json() {
     let (status, body) = app.get("/api/birthdays?date=not-a-day").await;
     assert_eq!(status, 400);
     assert_eq!(body["field"], "date");
+}
+
+/// The print outcomes of an answer, without the operator's message (a replay can't know
+/// whether the paper was running low when it printed).
+fn print_outcomes(answer: &Value) -> Vec<Value> {
+    answer["print"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|o| json!([o["job_id"], o["state"], o["fault"], o["preview"]]))
+        .collect()
+}
+
+#[tokio::test]
+async fn replayed_sale_answers_the_receipt_print_outcome_as_it_stands_now() {
+    let app = spawn_app().await;
+    let card = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    // The spool can't be written (a file is where its folder should be): the print fails.
+    let spool = app.dir.path().join("spool");
+    let _ = std::fs::remove_dir_all(&spool);
+    std::fs::write(&spool, b"not a folder").expect("block the spool");
+    let first = app.card_sale("S-1", &card, "1000.00", "900.00").await;
+    assert_eq!(first["print"][0]["state"], "failed", "{first}");
+    let job_id = first["print"][0]["job_id"].as_i64().expect("job id");
+    let jobs = app.count("print_jobs").await;
+
+    let retry = || {
+        app.sale(
+            "S-1",
+            Some(&card),
+            json!([regular("GOODS", "1000.00", 1)]),
+            cash("900.00"),
+            0,
+        )
+    };
+    let (status, again) = retry().await;
+    assert_eq!(status, 201, "{again}");
+    assert_eq!(again["print"][0]["job_id"], job_id, "{again}");
+    assert_eq!(again["print"][0]["state"], "failed", "{again}");
+    assert_eq!(again["print"][0]["fault"], first["print"][0]["fault"]);
+    assert_eq!(again["print"][0]["message"], first["print"][0]["message"]);
+    assert_eq!(print_outcomes(&again), print_outcomes(&first));
+
+    // The operator fixes the printer and retries the job; the till's next retry sees it printed.
+    std::fs::remove_file(&spool).expect("unblock the spool");
+    let (status, retried) = app
+        .post(&format!("/api/print-jobs/{job_id}/retry"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{retried}");
+    assert_eq!(retried["state"], "printed", "{retried}");
+    let (status, later) = retry().await;
+    assert_eq!(status, 201, "{later}");
+    assert_eq!(later["print"][0]["job_id"], job_id, "{later}");
+    assert_eq!(later["print"][0]["state"], "printed", "{later}");
+    assert_eq!(later["print"][0]["fault"], Value::Null, "{later}");
+    assert_eq!(later["print"][0]["preview"], first["print"][0]["preview"]);
+    assert_eq!(receipt_only(later), receipt_only(first));
+    assert_eq!(
+        app.count("print_jobs").await,
+        jobs,
+        "a replay prints nothing"
+    );
+}
+
+#[tokio::test]
+async fn r_pts_5_redeeming_points_earned_today_is_refused_naming_r_pts_5() {
+    let app = spawn_app().await;
+    let card = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    app.card_sale("EARN-1", &card, "1000.00", "900.00").await;
+    assert_eq!(app.lookup(&card).await["balance"], 180);
+    let lines = json!([regular("GOODS", "500.00", 1)]);
+    let answers = [
+        app.post(
+            "/api/quotes",
+            json!({ "card_number": card, "lines": lines, "redeem_points": 100 }),
+        )
+        .await,
+        app.sale("S-2", Some(&card), lines.clone(), cash("440.00"), 100)
+            .await,
+    ];
+    for answer in &answers {
+        assert_refused(answer, 422, Some("R-PTS-5"), Some("redeem_points"));
+        let message = answer.1["error"].as_str().unwrap_or_default();
+        assert!(!message.contains("gift"), "{message}");
+    }
+    // From the next day they pay.
+    app.set_day(day(2026, 3, 11));
+    let (status, sale) = app
+        .sale("S-2", Some(&card), lines, cash("440.00"), 100)
+        .await;
+    assert_eq!(status, 201, "{sale}");
 }
 
 /// A sale answer without its `print` outcomes: the part that is stored and replayed.

@@ -148,9 +148,12 @@ async fn r_pts_9_two_partial_refunds_add_up_exactly_to_the_line() {
         refunded_fen, 20998,
         "the two refunds add up to the line's 209.98"
     );
-    // Nothing is left to refund.
+    // Nothing is left to refund: the answer says so (not "between 1 and 0 units").
     let answer = refund(&app, "S-1", "R-3", json!([{ "index": 0, "quantity": 1 }])).await;
     assert_refused(&answer, 422, Some("R-PTS-9"), Some("lines[0].quantity"));
+    let message = answer.1["error"].as_str().unwrap_or_default();
+    assert!(message.contains("already refunded"), "{message}");
+    assert!(!message.contains("between"), "{message}");
 }
 
 #[tokio::test]

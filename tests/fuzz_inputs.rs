@@ -1089,6 +1089,7 @@ fn member_context(p: &Pricing) -> Option<MemberContext> {
             tier,
             birth_date,
             redeemable_points,
+            earned_today: 0,
         }
     })
 }

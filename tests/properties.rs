@@ -90,6 +90,7 @@ fn member_on(today: NaiveDate) -> impl Strategy<Value = Option<MemberContext>> {
                 tier,
                 birth_date,
                 redeemable_points,
+                earned_today: 0,
             }
         },
     ))

@@ -77,6 +77,7 @@ fn member(tier: Tier) -> MemberContext {
         tier,
         birth_date: ordinary_birth(),
         redeemable_points: 0,
+        earned_today: 0,
     }
 }
 
@@ -410,6 +411,28 @@ fn r_dsc_6_refuses_a_zero_tender() {
     assert_refused(&err, "R-DSC-6", "tenders[1].amount");
 }
 
+#[test]
+fn r_dsc_6_an_amount_of_100_million_or_more_is_refused_as_too_large() {
+    // ¥100,000,000.00 is a well-formed amount: the refusal must say it is too large, not
+    // that it needs "at most 2 decimal places".
+    let mut b = basket(vec![regular(dec!(10), 1)]);
+    b.tenders = vec![tender("cash", dec!(100000000.00))];
+    let err = refusal(&b, None);
+    assert_refused(&err, "R-DSC-6", "tenders[0].amount");
+    assert!(err.message.contains("100,000,000"), "{err:?}");
+    assert!(!err.message.contains("decimal places"), "{err:?}");
+
+    let err = refusal(&basket(vec![regular(dec!(100000000), 1)]), None);
+    assert_refused(&err, "R-DSC-6", "lines[0].unit_price");
+    assert!(err.message.contains("100,000,000"), "{err:?}");
+    assert!(!err.message.contains("decimal places"), "{err:?}");
+
+    // Just below the limit is fine.
+    let mut b = basket(vec![regular(dec!(99999999.99), 1)]);
+    b.tenders = vec![tender("cash", dec!(99999999.99))];
+    assert_eq!(price(&b, None).payable, dec!(99999999.99));
+}
+
 // ---- R-PAY-1 tenders -----------------------------------------------------------------------
 
 #[test]
@@ -619,6 +642,37 @@ fn r_pts_3_redemption_remainder_goes_to_the_largest_line() {
     assert_eq!(q.payable, dec!(17.00));
 }
 
+#[test]
+fn r_pts_3_pools_are_floored_on_the_lines_paid_after_the_split_is_rounded_to_the_cent() {
+    // The README's worked example (ambiguity table, "Points at a cent boundary"). Gold, 100
+    // points (¥10) over regular ¥61 (net 54.90) and special A ¥55 (net 55.00): exactly
+    // 4.9954… / 5.0045…, rounded 5.00 / 5.00. The special A pool paid 50.00 on the receipt
+    // (49.9954… unrounded), so it earns its one ¥50 step.
+    let mut b = basket(vec![
+        regular(dec!(61), 1),
+        line(GoodsClass::SpecialA, dec!(55), 1),
+    ]);
+    b.redeem_points = 100;
+    let q = price(&b, Some(&with_points(Tier::Gold, 100)));
+    let split: Vec<(Decimal, Decimal, Decimal)> = q
+        .lines
+        .iter()
+        .map(|l| (l.net, l.redemption_share, l.paid))
+        .collect();
+    assert_eq!(
+        split,
+        vec![
+            (dec!(54.90), dec!(5.00), dec!(49.90)),
+            (dec!(55.00), dec!(5.00), dec!(50.00)),
+        ]
+    );
+    assert_eq!(q.payable, dec!(99.90));
+    // Regular ⌊49.90 / 10⌋ × 2 = 8; special A ⌊50.00 / 50⌋ × 2 = 2.
+    let points: Vec<i64> = q.lines.iter().map(|l| l.points_earned).collect();
+    assert_eq!(points, vec![8, 2]);
+    assert_eq!(q.points_earned, 10);
+}
+
 // ---- R-PTS-4 redemption --------------------------------------------------------------------
 
 #[test]
@@ -730,6 +784,40 @@ fn r_pts_5_redeemable_never_below_zero() {
     ];
     assert_eq!(balance(&entries), 30);
     assert_eq!(redeemable_on(&entries, today()), 0);
+}
+
+#[test]
+fn r_pts_5_redeeming_points_earned_today_names_r_pts_5_not_r_pts_4() {
+    // 180 points earned today, none from before: the refusal is R-PTS-5's (not yet
+    // redeemable), and says nothing about gifts (today's points can't buy those either).
+    let fresh = MemberContext {
+        earned_today: 180,
+        ..with_points(Tier::Gold, 0)
+    };
+    let mut b = basket(vec![regular(dec!(1000), 1)]);
+    b.redeem_points = 100;
+    let err = refusal(&b, Some(&fresh));
+    assert_refused(&err, "R-PTS-5", "redeem_points");
+    assert!(err.message.contains("tomorrow"), "{err:?}");
+    assert!(!err.message.contains("gift"), "{err:?}");
+
+    // 100 redeemable from before and 180 earned today: 200 asked is over what today allows
+    // only because of today's points.
+    let mixed = MemberContext {
+        earned_today: 180,
+        ..with_points(Tier::Gold, 100)
+    };
+    b.redeem_points = 200;
+    assert_refused(&refusal(&b, Some(&mixed)), "R-PTS-5", "redeem_points");
+    b.redeem_points = 100;
+    assert_eq!(price(&b, Some(&mixed)).redeem_points, 100);
+    // Beyond the whole balance it is R-PTS-4 again, as with nothing earned today.
+    b.redeem_points = 300;
+    assert_refused(&refusal(&b, Some(&mixed)), "R-PTS-4", "redeem_points");
+    let old_only = with_points(Tier::Gold, 99);
+    b.redeem_points = 100;
+    let err = refusal(&b, Some(&old_only));
+    assert_refused(&err, "R-PTS-4", "redeem_points");
 }
 
 // ---- R-PTS-7 ledger ------------------------------------------------------------------------
@@ -942,6 +1030,20 @@ fn r_pts_9_refund_of_several_lines_sums_them() {
     assert_eq!(plan.amount, dec!(111.67));
     assert_eq!(plan.points_reversed, 8 + 13);
     assert_eq!(plan.points_restored, 66);
+}
+
+#[test]
+fn r_pts_9_a_fully_refunded_line_says_it_was_already_refunded() {
+    let mut sold = sold_line();
+    sold.refunded_quantity = sold.quantity;
+    let req = RefundLineRequest {
+        index: 0,
+        quantity: 1,
+    };
+    let err = plan_refund(&[sold], &[req]).unwrap_err();
+    assert_refused(&err, "R-PTS-9", "lines[0].quantity");
+    assert!(err.message.contains("already refunded"), "{err:?}");
+    assert!(!err.message.contains("between"), "{err:?}");
 }
 
 #[test]

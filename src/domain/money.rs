@@ -31,7 +31,22 @@ pub fn from_fen(fen: i64) -> Decimal {
 /// True if `amount` is a valid price/amount: not negative, at most 2 decimal places,
 /// below ¥100,000,000.
 pub fn is_valid_amount(amount: Decimal) -> bool {
-    amount >= Decimal::ZERO && amount == round_fen(amount) && amount < Decimal::new(100_000_000, 0)
+    amount_fault(amount).is_none()
+}
+
+/// What is wrong with `amount` as a price/amount, to end "the unit price …" / "the tender
+/// amount …"; `None` when it is valid. Each fault is named on its own, so a till sending
+/// ¥100,000,000 is told it is too large, not to mind its decimals.
+pub fn amount_fault(amount: Decimal) -> Option<&'static str> {
+    if amount < Decimal::ZERO {
+        Some("cannot be negative")
+    } else if amount != round_fen(amount) {
+        Some("must have at most 2 decimal places")
+    } else if amount >= Decimal::new(100_000_000, 0) {
+        Some("must be below ¥100,000,000")
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::basket::{Basket, BasketLine, GoodsClass};
 use super::birthday::is_birthday;
-use super::money::{is_valid_amount, round_fen, two_places};
+use super::money::{amount_fault, is_valid_amount, round_fen, two_places};
 use super::policy::Policy;
 use super::rule::RuleViolation;
 use super::tier::Tier;
@@ -21,6 +21,9 @@ pub struct MemberContext {
     pub birth_date: NaiveDate,
     /// Points redeemable today (R-PTS-5), from `ledger::redeemable_on`.
     pub redeemable_points: i64,
+    /// Points of the balance earned today (R-PTS-5): redeemable from tomorrow. They only
+    /// decide which rule a refused redemption names.
+    pub earned_today: i64,
 }
 
 /// Which member benefit priced a line, or which rule withheld one.
@@ -124,7 +127,8 @@ pub struct Quote {
 /// - a tender kind the policy does not know (R-PAY-1, `tenders[i].kind`);
 /// - a redemption (R-PTS-4, `redeem_points`) that is negative, asked by a guest, not a whole
 ///   multiple of the unit, made from a redeemable balance below one unit, above the
-///   redeemable balance, or worth more than the net total.
+///   redeemable balance, or worth more than the net total; one that only today's earnings
+///   keep from being redeemable names R-PTS-5 instead (they pay from tomorrow).
 ///
 /// Benefits: a guest's lines are all `None`. For a member, a sale-wide rule that withholds
 /// the discount marks every line with itself — `GroupPurchase` (R-DSC-4) first, then
@@ -312,12 +316,11 @@ fn validate(policy: &Policy, basket: &Basket) -> Result<(), RuleViolation> {
             )
             .on_field(format!("lines[{i}].quantity")));
         }
-        if !is_valid_amount(line.unit_price) {
-            return Err(RuleViolation::new(
-                SHAPE_RULE,
-                "unit price must be a non-negative amount with at most 2 decimal places",
-            )
-            .on_field(format!("lines[{i}].unit_price")));
+        if let Some(fault) = amount_fault(line.unit_price) {
+            return Err(
+                RuleViolation::new(SHAPE_RULE, format!("the unit price {fault}"))
+                    .on_field(format!("lines[{i}].unit_price")),
+            );
         }
         if line.class == GoodsClass::Sale {
             let ok = line
@@ -340,12 +343,15 @@ fn validate(policy: &Policy, basket: &Basket) -> Result<(), RuleViolation> {
             )
             .on_field(format!("tenders[{i}].kind")));
         }
-        if !is_valid_amount(tender.amount) || tender.amount <= Decimal::ZERO {
-            return Err(RuleViolation::new(
-                SHAPE_RULE,
-                "tender amount must be above zero with at most 2 decimal places",
-            )
-            .on_field(format!("tenders[{i}].amount")));
+        let fault = match amount_fault(tender.amount) {
+            None if tender.amount == Decimal::ZERO => Some("must be above zero"),
+            fault => fault,
+        };
+        if let Some(fault) = fault {
+            return Err(
+                RuleViolation::new(SHAPE_RULE, format!("the tender amount {fault}"))
+                    .on_field(format!("tenders[{i}].amount")),
+            );
         }
     }
     if basket.redeem_points < 0 {
@@ -423,13 +429,26 @@ fn check_redemption(
             "points are redeemed in whole multiples of {unit}"
         )));
     }
-    if member.redeemable_points < unit {
-        return Err(redeem_refusal(format!(
-            "a redeemable balance below {unit} points cannot pay for goods (it can be \
-             exchanged for gifts)"
-        )));
-    }
     if points > member.redeemable_points {
+        // Refused because of today's earnings (R-PTS-5) when the balance would cover it.
+        let balance = member.redeemable_points.saturating_add(member.earned_today);
+        if member.earned_today > 0 && points <= balance {
+            return Err(RuleViolation::new(
+                "R-PTS-5",
+                format!(
+                    "points earned today are redeemable from tomorrow: {} of the {balance} \
+                     points can be redeemed today",
+                    member.redeemable_points
+                ),
+            )
+            .on_field("redeem_points"));
+        }
+        if member.redeemable_points < unit {
+            return Err(redeem_refusal(format!(
+                "a redeemable balance below {unit} points cannot pay for goods (it can be \
+                 exchanged for gifts)"
+            )));
+        }
         return Err(redeem_refusal(format!(
             "only {} points are redeemable today",
             member.redeemable_points

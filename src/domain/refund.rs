@@ -51,8 +51,8 @@ pub struct RefundPlan {
 
 /// Plans a refund of `request` against `sold` (lines matched by `SoldLine::index`). Refuses
 /// (rule R-PTS-9, field `lines[i].index` / `lines[i].quantity`, `i` the request position) an
-/// unknown line, a quantity of 0, a line named twice, or more units than are left unrefunded;
-/// and (field `lines`) an empty request.
+/// unknown line, a quantity of 0, a line named twice, a line already refunded in full, or
+/// more units than are left unrefunded; and (field `lines`) an empty request.
 ///
 /// Each line's part is the difference of two cumulative splits by quantity: with `r` units
 /// already refunded of `Q`, returning `q` gives `round_fen(paid × (r+q)/Q) − round_fen(paid ×
@@ -82,6 +82,16 @@ pub fn plan_refund(
             );
         }
         let left = line.quantity.saturating_sub(line.refunded_quantity);
+        if left == 0 {
+            return Err(RuleViolation::new(
+                RULE,
+                format!(
+                    "line {} was already refunded: all {} units",
+                    req.index, line.quantity
+                ),
+            )
+            .on_field(format!("lines[{i}].quantity")));
+        }
         if req.quantity == 0 || req.quantity > left {
             return Err(RuleViolation::new(
                 RULE,

@@ -142,17 +142,35 @@ pub async fn commit_sale(
         .write(move |conn| commit_one(conn, job))
         .await?;
     // The receipt job was stored with the sale; it prints now. A printer fault never undoes
-    // the sale. A replayed sale is not printed again (the till asks for a reprint).
+    // the sale. A replayed sale is not printed again (the till asks for a reprint): it answers
+    // what became of the first print, so a till that retried knows whether its receipt came out.
     let audited = committed.fresh.is_some();
     let outcomes = match committed.fresh {
         Some(fresh) => vec![printing::print_stored(k, fresh.0, &action.workstation, fresh.1).await],
-        None => Vec::new(),
+        None => {
+            let mut outcomes = Vec::new();
+            for job_id in receipt_print_jobs(&committed.json) {
+                outcomes.push(printing::stored_outcome(k, job_id).await?);
+            }
+            outcomes
+        }
     };
     Ok((slips::with_print(committed.json, outcomes), audited))
 }
 
-/// What the committer hands back: the stored answer, and for a sale committed just now (not
-/// a replay) its receipt's print job and document.
+/// The print jobs a stored sale answer names (`print[].job_id`); none for a sale stored
+/// before the answer kept them.
+fn receipt_print_jobs(stored: &Value) -> Vec<i64> {
+    stored["print"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|outcome| outcome["job_id"].as_i64())
+        .collect()
+}
+
+/// What the committer hands back: the answer as stored (a replay's names its receipt's print
+/// job), and for a sale committed just now its receipt's print job and document.
 pub struct Committed {
     pub json: Value,
     pub fresh: Option<Box<(i64, Document)>>,
@@ -282,7 +300,15 @@ fn commit_one(
         };
         let json =
             serde_json::to_value(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
-        let response = json.to_string();
+        let doc = slips::sale(&job.slip, action, &receipt, &basket);
+        let print_job =
+            print_jobs::insert(conn, &action.workstation, &doc, action.now, None).await?;
+        // The stored answer names the receipt's job, so a replay can tell how it printed.
+        let mut stored = json.clone();
+        if let Value::Object(answer) = &mut stored {
+            answer.insert("print".into(), serde_json::json!([{ "job_id": print_job }]));
+        }
+        let response = stored.to_string();
         let sale_id = store::sales::insert(
             conn,
             action,
@@ -339,9 +365,6 @@ fn commit_one(
             result: 201,
         };
         audit::append(conn, &entry).await?;
-        let doc = slips::sale(&job.slip, action, &receipt, &basket);
-        let print_job =
-            print_jobs::insert(conn, &action.workstation, &doc, action.now, None).await?;
         Ok(Committed {
             json,
             fresh: Some(Box::new((print_job, doc))),

@@ -45,10 +45,12 @@ pub fn member_context(
     today: NaiveDate,
 ) -> Result<MemberContext, FlowError> {
     usability(&card.facts(), today).map_err(FlowError::CardUnusable)?;
+    let redeemable_points = ledger::redeemable_on(entries, today);
     Ok(MemberContext {
         tier: card.tier,
         birth_date: member.birth_date,
-        redeemable_points: ledger::redeemable_on(entries, today),
+        redeemable_points,
+        earned_today: ledger::balance(entries).max(0) - redeemable_points,
     })
 }
 

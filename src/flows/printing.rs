@@ -131,6 +131,31 @@ pub async fn preview(k: &Kiosk, job_id: i64) -> Result<String, FlowError> {
         .map_err(|e| FlowError::conflict(e.to_string(), None, Some("job_id")))
 }
 
+/// What became of a stored job so far, in the shape of a first answer (for a replayed
+/// request): printed, failed with its fault, or still pending (printing now, or interrupted).
+pub async fn stored_outcome(k: &Kiosk, job_id: i64) -> Result<PrintOutcome, FlowError> {
+    let job = find(k, job_id).await?;
+    let message = match job.state {
+        JobState::Printed => "已打印 / Printed".into(),
+        JobState::Failed => job.last_error.clone().unwrap_or_default(),
+        JobState::Pending => {
+            "正在打印或已中断：可重试 / Printing now, or interrupted: retry it".into()
+        }
+    };
+    let style = k.printers.for_workstation(&job.workstation).style();
+    let preview = render_blocking(job.document, style)
+        .await
+        .map(|(preview, _)| preview)
+        .unwrap_or_default();
+    Ok(PrintOutcome {
+        job_id,
+        state: job.state,
+        fault: job.fault,
+        message,
+        preview,
+    })
+}
+
 /// Every printer and its state now, asked all at once (each within its time limit).
 pub async fn statuses(k: &Kiosk) -> Vec<PrinterStatus> {
     let asks: Vec<_> = k
