@@ -842,18 +842,21 @@ async fn r_svc_2_a_burst_of_concurrent_wrong_pins_locks_the_account_for_good() {
     assert!(body["error"].as_str().expect("error").contains("locked"));
 }
 
-/// `n` points adjustments at once by the cashier's session, approved with `pin` for S02;
-/// the statuses.
+/// A points adjustment by the session of `token`, approved by S02 with `pin`.
+fn adjustment(app: &TestApp, token: &str, card: &str, pin: &str) -> reqwest::RequestBuilder {
+    app.client
+        .post(app.url(&format!("/api/cards/{card}/points-adjustments")))
+        .bearer_auth(token)
+        .header("x-supervisor", "S02")
+        .header("x-supervisor-pin", pin)
+        .json(&json!({ "points": 100000, "reason": "missed_earning" }))
+}
+
+/// `n` adjustments at once with a wrong supervisor PIN; the statuses.
 async fn supervisor_pin_burst(app: &TestApp, token: &str, card: &str, n: usize) -> Vec<u16> {
     let mut burst = tokio::task::JoinSet::new();
     for _ in 0..n {
-        let request = app
-            .client
-            .post(app.url(&format!("/api/cards/{card}/points-adjustments")))
-            .bearer_auth(token)
-            .header("x-supervisor", "S02")
-            .header("x-supervisor-pin", "000111")
-            .json(&json!({ "points": 100000, "reason": "missed_earning" }));
+        let request = adjustment(app, token, card, "000111");
         burst.spawn(async move { request.send().await.expect("request").status().as_u16() });
     }
     let mut statuses = Vec::new();
@@ -864,13 +867,7 @@ async fn supervisor_pin_burst(app: &TestApp, token: &str, card: &str, n: usize) 
 }
 
 async fn approve_with_right_pin(app: &TestApp, token: &str, card: &str) -> (u16, Value) {
-    let r = app
-        .client
-        .post(app.url(&format!("/api/cards/{card}/points-adjustments")))
-        .bearer_auth(token)
-        .header("x-supervisor", "S02")
-        .header("x-supervisor-pin", PIN)
-        .json(&json!({ "points": 100000, "reason": "missed_earning" }))
+    let r = adjustment(app, token, card, PIN)
         .send()
         .await
         .expect("request");
@@ -944,11 +941,13 @@ async fn r_svc_2_locked_and_unknown_staff_numbers_answer_alike() {
 
 /// Every text column of the audit trail and its outbox copies.
 async fn audit_text(app: &TestApp) -> String {
-    let audit: Vec<(String, String, String, Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT staff_id, workstation, action, target, detail FROM audit_log")
-            .fetch_all(&app.kiosk.db.reader)
-            .await
-            .expect("audit rows");
+    let audit: Vec<String> = sqlx::query_scalar(
+        "SELECT staff_id || ' ' || workstation || ' ' || action || ' ' || COALESCE(target, '')
+            || ' ' || COALESCE(detail, '') FROM audit_log",
+    )
+    .fetch_all(&app.kiosk.db.reader)
+    .await
+    .expect("audit rows");
     let outbox: Vec<(String, String)> =
         sqlx::query_as("SELECT entity_id, payload FROM outbox WHERE topic = 'audit'")
             .fetch_all(&app.kiosk.db.reader)
