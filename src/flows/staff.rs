@@ -94,7 +94,6 @@ pub fn permission_names(role: Role) -> Vec<&'static str> {
 /// connection: no other check interleaves), so concurrent wrong PINs all count, a lock in
 /// force refuses whatever the PIN, and a good PIN never unlocks on a stale read.
 async fn check_pin(k: &Kiosk, staff_number: &str, pin: &str) -> Result<StaffAccount, FlowError> {
-    let now = k.clock.now();
     let read = {
         let mut conn = k.db.reader.acquire().await.map_err(StoreError::from)?;
         store::staff::find(&mut conn, staff_number).await?
@@ -117,6 +116,8 @@ async fn check_pin(k: &Kiosk, staff_number: &str, pin: &str) -> Result<StaffAcco
     .await?;
     drop(turn);
     let mut tx = k.db.writer.begin().await?;
+    // The time of the decision: a check may have queued for its turn.
+    let now = k.clock.now();
     let current = store::staff::find(&mut tx, staff_number)
         .await?
         .filter(|a| a.active);
