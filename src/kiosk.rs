@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::domain::policy::Policy;
 use crate::printer::Printers;
 use crate::secrets::DataSecrets;
+use crate::staff::attempts::PinAttempts;
 use crate::staff::sessions::{Session, Sessions};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::group_commit::GroupCommit;
@@ -37,6 +38,8 @@ pub struct Kiosk {
     pub secrets: Arc<DataSecrets>,
     /// Signed-in staff.
     pub sessions: Arc<Sessions>,
+    /// Wrong PINs for unknown staff numbers; supervisor-PIN approval limits.
+    pub pin_attempts: Arc<PinAttempts>,
     /// Seals and opens members' personal data (built once: the AES key schedule is not free).
     pub sealer: Arc<Sealer>,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
@@ -83,6 +86,7 @@ impl Kiosk {
         let sessions = Arc::new(Sessions::new(chrono::Duration::minutes(i64::from(
             config.session_idle_minutes,
         ))));
+        let pin_attempts = Arc::new(PinAttempts::new(config.login_attempts_per_minute));
         Ok(Kiosk {
             config,
             db,
@@ -94,6 +98,7 @@ impl Kiosk {
             printers,
             secrets,
             sessions,
+            pin_attempts,
             sealer,
             policies: Arc::new(RwLock::new(policies)),
         })

@@ -8,8 +8,8 @@ use member_kiosk::domain::card_status::CardState;
 use member_kiosk::domain::ledger::EntryKind;
 use member_kiosk::domain::replacement::check_unblock;
 use member_kiosk::domain::staff::{
-    after_wrong_pin, check_new_pin, check_staff_number, check_workstation, is_locked,
-    session_expired, MAX_WRONG_PINS,
+    after_wrong_pin, check_new_pin, check_staff_number, check_workstation, decide_pin, is_locked,
+    looks_like_personal_data, session_expired, PinOutcome, SignInState, MAX_WRONG_PINS,
 };
 
 fn day(d: u32) -> NaiveDate {
@@ -105,4 +105,73 @@ fn r_pts_7_a_manual_adjustment_never_takes_the_balance_below_zero() {
     let refused = plan_adjustment(0, 5, AdjustmentReason::Other, Some("  ")).expect_err("note");
     assert_eq!(refused.field.as_deref(), Some("note"));
     assert!(plan_adjustment(0, 5, AdjustmentReason::Other, Some("lost receipt")).is_ok());
+}
+
+#[test]
+fn r_svc_2_a_lock_in_force_refuses_whatever_the_pin_and_keeps_its_count() {
+    let now = Utc
+        .with_ymd_and_hms(2026, 3, 10, 2, 0, 0)
+        .single()
+        .expect("time");
+    let locked = SignInState {
+        wrong_pins: 5,
+        locked_until: Some(now + Duration::minutes(3)),
+    };
+    // The right PIN does not unlock, a wrong one neither resets nor extends the lock.
+    assert_eq!(decide_pin(locked, true, now), (PinOutcome::Locked, locked));
+    assert_eq!(decide_pin(locked, false, now), (PinOutcome::Locked, locked));
+    // A lock that ran out: the count starts afresh.
+    let later = now + Duration::minutes(3);
+    assert_eq!(
+        decide_pin(locked, false, later),
+        (
+            PinOutcome::Wrong,
+            SignInState {
+                wrong_pins: 1,
+                locked_until: None
+            }
+        )
+    );
+    assert_eq!(
+        decide_pin(locked, true, later),
+        (PinOutcome::Accepted, SignInState::default())
+    );
+    // Counting up: the fifth wrong PIN answers "locked".
+    let mut state = SignInState::default();
+    let mut outcomes = Vec::new();
+    for _ in 0..MAX_WRONG_PINS {
+        let (outcome, after) = decide_pin(state, false, now);
+        outcomes.push(outcome);
+        state = after;
+    }
+    assert_eq!(outcomes.last(), Some(&PinOutcome::Locked));
+    assert!(outcomes[..4].iter().all(|o| *o == PinOutcome::Wrong));
+    assert_eq!(state.locked_until, Some(now + Duration::minutes(5)));
+}
+
+#[test]
+fn r_svc_1_phone_and_id_numbers_are_recognised_in_typed_fields() {
+    for personal in [
+        "13812345678",
+        "+86 138-1234-5678",
+        "8613812345678",
+        "010-62345678",
+        "11010519900307123X",
+        "110105199003071234",
+        "foo/13812345678",
+    ] {
+        assert!(looks_like_personal_data(personal), "{personal}");
+        assert!(check_staff_number(personal).is_err(), "{personal}");
+        assert!(check_workstation(personal).is_err(), "{personal}");
+    }
+    for not_personal in [
+        "S01",
+        "T01",
+        "lounge",
+        "checkout-1",
+        "880001000005010",
+        "R-1",
+    ] {
+        assert!(!looks_like_personal_data(not_personal), "{not_personal}");
+    }
 }

@@ -795,3 +795,286 @@ async fn r_svc_2_bootstrap_creates_the_first_supervisor_only_once() {
         "the pepper's root is in the key file"
     );
 }
+
+/// The sign-in state of an account, straight from the database.
+async fn lock_state(app: &TestApp, staff: &str) -> (i64, Option<String>) {
+    sqlx::query_as("SELECT wrong_pins, locked_until FROM staff WHERE staff_number = ?1")
+        .bind(staff)
+        .fetch_one(&app.kiosk.db.reader)
+        .await
+        .expect("staff row")
+}
+
+#[tokio::test]
+async fn r_svc_2_a_burst_of_concurrent_wrong_pins_locks_the_account_for_good() {
+    let app = spawn_app().await;
+    // 40 wrong PINs at once, with the right PIN in the middle of the burst.
+    let mut burst = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let (client, url) = (app.client.clone(), app.url("/api/sessions"));
+        let pin = if n == 20 { PIN } else { "000111" };
+        burst.spawn(async move {
+            client
+                .post(url)
+                .json(&json!({ "staff_number": "C01", "pin": pin, "workstation": "T01" }))
+                .send()
+                .await
+                .expect("request")
+                .status()
+                .as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = burst.join_next().await {
+        statuses.push(status.expect("task"));
+    }
+    assert!(
+        statuses.iter().filter(|s| **s == 401).count() >= 39,
+        "{statuses:?}"
+    );
+    let (wrong, locked_until) = lock_state(&app, "C01").await;
+    assert!(
+        locked_until.is_some(),
+        "locked after the burst: {wrong} wrong"
+    );
+    let (status, body) = sign_in_raw(&app, "C01", PIN).await;
+    assert_eq!(status, 401, "the right PIN after the burst: {body}");
+    assert!(body["error"].as_str().expect("error").contains("locked"));
+}
+
+/// A points adjustment by the session of `token`, approved by S02 with `pin`.
+fn adjustment(app: &TestApp, token: &str, card: &str, pin: &str) -> reqwest::RequestBuilder {
+    app.client
+        .post(app.url(&format!("/api/cards/{card}/points-adjustments")))
+        .bearer_auth(token)
+        .header("x-supervisor", "S02")
+        .header("x-supervisor-pin", pin)
+        .json(&json!({ "points": 100000, "reason": "missed_earning" }))
+}
+
+/// `n` adjustments at once with a wrong supervisor PIN; the statuses.
+async fn supervisor_pin_burst(app: &TestApp, token: &str, card: &str, n: usize) -> Vec<u16> {
+    let mut burst = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let request = adjustment(app, token, card, "000111");
+        burst.spawn(async move { request.send().await.expect("request").status().as_u16() });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = burst.join_next().await {
+        statuses.push(status.expect("task"));
+    }
+    statuses
+}
+
+async fn approve_with_right_pin(app: &TestApp, token: &str, card: &str) -> (u16, Value) {
+    let r = adjustment(app, token, card, PIN)
+        .send()
+        .await
+        .expect("request");
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn r_svc_2_a_burst_of_wrong_supervisor_pins_locks_the_supervisor() {
+    // Rate limits lifted: the lock alone must hold.
+    let app = spawn_app().await;
+    let card = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    let token = app.sign_in("C01", "T01").await;
+    let statuses = supervisor_pin_burst(&app, &token, &card, 200).await;
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(lock_state(&app, "S02").await.1.is_some(), "S02 locked");
+    let (status, body) = approve_with_right_pin(&app, &token, &card).await;
+    assert_eq!(status, 401, "the right PIN after the burst: {body}");
+    assert!(body["error"].as_str().expect("error").contains("locked"));
+    assert_eq!(app.ledger_sum(&card).await, 0, "nothing approved");
+}
+
+#[tokio::test]
+async fn r_svc_2_supervisor_pin_approvals_are_rate_limited_per_session_and_supervisor() {
+    let app = spawn_app_with_default_limits().await;
+    let card = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    let token = app.sign_in("C01", "T01").await;
+    let statuses = supervisor_pin_burst(&app, &token, &card, 200).await;
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(limited >= 185, "limited {limited} of 200: {statuses:?}");
+    // Another clerk trying the same supervisor is held by the supervisor's own limit.
+    let other = app.sign_in("L01", "lounge").await;
+    assert_eq!(approve_with_right_pin(&app, &other, &card).await.0, 429);
+    assert_eq!(app.ledger_sum(&card).await, 0, "nothing approved");
+}
+
+#[tokio::test]
+async fn r_svc_2_locked_and_unknown_staff_numbers_answer_alike() {
+    let app = spawn_app().await;
+    let answers = |staff: &'static str| {
+        let app = &app;
+        async move {
+            let mut out = Vec::new();
+            for _ in 0..6 {
+                out.push(sign_in_raw(app, staff, "000111").await);
+            }
+            out.push(sign_in_raw(app, staff, PIN).await);
+            out
+        }
+    };
+    let known = answers("D01").await;
+    let unknown = answers("X99").await;
+    assert_eq!(
+        known, unknown,
+        "a locked account answers like an unknown one"
+    );
+    assert!(known[4].1["error"]
+        .as_str()
+        .expect("error")
+        .contains("locked"));
+    // The time each answer takes, printed (a figure, not an assert).
+    let mut times = Vec::new();
+    for staff in ["D01", "X98", "C01"] {
+        let started = std::time::Instant::now();
+        for _ in 0..3 {
+            sign_in_raw(&app, staff, "000111").await;
+        }
+        times.push((staff, started.elapsed() / 3));
+    }
+    eprintln!("sign-in answer time (locked D01, unknown X98, wrong PIN C01): {times:?}");
+}
+
+/// Every text column of the audit trail and its outbox copies.
+async fn audit_text(app: &TestApp) -> String {
+    let audit: Vec<String> = sqlx::query_scalar(
+        "SELECT staff_id || ' ' || workstation || ' ' || action || ' ' || COALESCE(target, '')
+            || ' ' || COALESCE(detail, '') FROM audit_log",
+    )
+    .fetch_all(&app.kiosk.db.reader)
+    .await
+    .expect("audit rows");
+    let outbox: Vec<(String, String)> =
+        sqlx::query_as("SELECT entity_id, payload FROM outbox WHERE topic = 'audit'")
+            .fetch_all(&app.kiosk.db.reader)
+            .await
+            .expect("outbox rows");
+    format!("{audit:?} {outbox:?}")
+}
+
+#[tokio::test]
+async fn r_svc_1_personal_data_typed_into_any_field_never_reaches_the_audit_trail() {
+    let app = spawn_app().await;
+    let card = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    let token = app.sign_in("C01", "T01").await;
+    let phone = "13812345678";
+    let id_number = prc_id(day(1990, 3, 7), 7);
+    for typed in [phone, id_number.as_str()] {
+        // Sign-in: the staff number and the workstation fields.
+        sign_in_raw(&app, typed, "000111").await;
+        let r = app
+            .client
+            .post(app.url("/api/sessions"))
+            .json(&json!({ "staff_number": "C01", "pin": PIN, "workstation": typed }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            r.status().as_u16(),
+            422,
+            "a workstation is not a phone number"
+        );
+        // The supervisor's staff number header.
+        let r = app
+            .client
+            .post(app.url(&format!("/api/cards/{card}/points-adjustments")))
+            .bearer_auth(&token)
+            .header("x-supervisor", typed)
+            .header("x-supervisor-pin", "000111")
+            .json(&json!({ "points": 5, "reason": "missed_earning" }))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status().as_u16(), 401);
+        // Every kind of path parameter, signed in and not.
+        for path in [
+            format!("/api/cards/{typed}/upgrade"),
+            format!("/api/sales/{typed}/refunds"),
+            format!("/api/staff/{typed}/unlock"),
+            format!("/api/workstations/{typed}/daily-summary"),
+            format!("/api/demo/tray/{typed}/remove"),
+            format!("/api/readers/{typed}/read"),
+            format!("/api/print-jobs/{typed}/retry"),
+            format!("/api/{typed}"),
+            format!("/api/members/{typed}/search"),
+        ] {
+            app.post(&path, json!({})).await;
+            app.client
+                .post(app.url(&path))
+                .json(&json!({}))
+                .send()
+                .await
+                .expect("request");
+        }
+        app.send(
+            reqwest::Method::PATCH,
+            &format!("/api/members/{typed}/contact"),
+            json!({}),
+        )
+        .await;
+    }
+    let trail = audit_text(&app).await;
+    assert!(trail.contains("sessions"), "the requests were audited");
+    for typed in [phone, id_number.as_str()] {
+        assert!(
+            !trail.contains(typed),
+            "{typed} in the audit trail: {trail}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn r_svc_2_the_daily_summary_checks_its_workstation() {
+    let app = spawn_app().await;
+    let (status, body) = app
+        .post("/api/workstations/till%2F1%20x/daily-summary", json!({}))
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (400, Some("workstation")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn r_svc_2_the_demo_tray_is_used_from_the_own_workstation_only() {
+    let app = spawn_app().await;
+    let insert = json!({ "card": "blank" });
+    // A cashier at T01 may not put cards into the lounge's reader.
+    let (status, body) = app
+        .post_as("C01", "T01", "/api/demo/tray/lounge/insert", insert.clone())
+        .await;
+    assert_eq!(
+        (status, body["field"].as_str()),
+        (403, Some("workstation")),
+        "{body}"
+    );
+    let (status, _) = app
+        .post_as("C01", "T01", "/api/demo/tray/lounge/remove", json!({}))
+        .await;
+    assert_eq!(status, 403);
+    // Head office does no counter work.
+    let (status, _) = app
+        .post_as("H01", "T01", "/api/demo/tray/T01/insert", insert.clone())
+        .await;
+    assert_eq!(status, 403);
+    // A supervisor too uses their own workstation's slot, as with the readers.
+    let (status, _) = app
+        .post_as(
+            "S01",
+            "desk",
+            "/api/demo/tray/lounge/insert",
+            insert.clone(),
+        )
+        .await;
+    assert_eq!(status, 403);
+    // Allowed at the own workstation (no tray outside demo mode: 404).
+    let (status, _) = app
+        .post_as("C01", "T01", "/api/demo/tray/T01/insert", insert)
+        .await;
+    assert_eq!(status, 404);
+}

@@ -216,6 +216,81 @@ pub fn is_locked(locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> boo
     locked_until.is_some_and(|until| now < until)
 }
 
+/// A staff number's sign-in state: wrong PINs in a row and the end of its lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SignInState {
+    pub wrong_pins: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// What a PIN check decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinOutcome {
+    Accepted,
+    Wrong,
+    /// Locked now: already, or by this wrong PIN.
+    Locked,
+}
+
+/// Decides a PIN check against the sign-in state *at decision time* (read where no other
+/// check can interleave), and the state after it. A lock in force refuses whatever the PIN and
+/// is left as it is; a lock that has run out starts the count afresh; the good PIN clears the
+/// count; a wrong one counts, and the fifth locks.
+pub fn decide_pin(state: SignInState, good: bool, now: DateTime<Utc>) -> (PinOutcome, SignInState) {
+    if is_locked(state.locked_until, now) {
+        return (PinOutcome::Locked, state);
+    }
+    if good {
+        return (PinOutcome::Accepted, SignInState::default());
+    }
+    let so_far = if state.locked_until.is_some() {
+        0
+    } else {
+        state.wrong_pins
+    };
+    let (wrong_pins, locked_until) = after_wrong_pin(so_far, now);
+    let outcome = if locked_until.is_some() {
+        PinOutcome::Locked
+    } else {
+        PinOutcome::Wrong
+    };
+    (
+        outcome,
+        SignInState {
+            wrong_pins,
+            locked_until,
+        },
+    )
+}
+
+/// Whether `text` holds something shaped like a phone or ID number (a mainland mobile or
+/// landline number, an 18-character resident ID), separators and `+86` included. Such
+/// text typed into a staff number, workstation or path field is kept out of the audit trail.
+pub fn looks_like_personal_data(text: &str) -> bool {
+    // Runs of digits (an ID's final X included), reading through the separators people type.
+    let mut runs = Vec::new();
+    let mut run = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() || (matches!(c, 'X' | 'x') && run.len() == 17) {
+            run.push(c);
+        } else if !matches!(c, ' ' | '-' | '+' | '(' | ')' | '.') {
+            runs.push(std::mem::take(&mut run));
+        }
+    }
+    runs.push(run);
+    runs.iter().any(|run| {
+        let national = run
+            .strip_prefix("86")
+            .filter(|r| r.len() == 11)
+            .unwrap_or(run);
+        let mobile = national.len() == 11 && national.starts_with('1');
+        let landline = (10..=12).contains(&national.len()) && national.starts_with('0');
+        // 18 only: the chain's card numbers are shorter, and 15-digit IDs ended in 2013.
+        let id = run.len() == 18;
+        mobile || landline || id
+    })
+}
+
 /// Whether a session last used at `last_seen` has been idle too long at `now`.
 pub fn session_expired(last_seen: DateTime<Utc>, idle_limit: Duration, now: DateTime<Utc>) -> bool {
     now - last_seen >= idle_limit
@@ -243,12 +318,14 @@ pub fn check_new_pin(pin: &str) -> Result<(), RuleViolation> {
     Ok(())
 }
 
-/// A workstation id: 1 to 32 letters, digits, `-`, `_`, `.` (it names receipts and logs).
+/// A workstation id: 1 to 32 letters, digits, `-`, `_`, `.` (it names receipts and logs), not
+/// shaped like a phone or ID number (it reaches the audit trail).
 pub fn check_workstation(id: &str) -> Result<(), RuleViolation> {
     if (1..=32).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        && !looks_like_personal_data(id)
     {
         Ok(())
     } else {
@@ -260,9 +337,13 @@ pub fn check_workstation(id: &str) -> Result<(), RuleViolation> {
     }
 }
 
-/// A staff number: 2 to 16 letters and digits (printed on the badge).
+/// A staff number: 2 to 16 letters and digits (printed on the badge), not shaped like a phone
+/// or ID number (it reaches the audit trail).
 pub fn check_staff_number(number: &str) -> Result<(), RuleViolation> {
-    if (2..=16).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_alphanumeric()) {
+    if (2..=16).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_alphanumeric())
+        && !looks_like_personal_data(number)
+    {
         Ok(())
     } else {
         Err(

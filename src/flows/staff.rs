@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 
 use super::FlowError;
 use crate::domain::staff::{
-    after_wrong_pin, check_new_pin, check_staff_number, check_workstation, is_locked, Permission,
-    Role, MAX_WRONG_PINS,
+    check_new_pin, check_staff_number, check_workstation, decide_pin, Permission, PinOutcome, Role,
+    SignInState, MAX_WRONG_PINS,
 };
 use crate::kiosk::Kiosk;
 use crate::secrets::DataSecrets;
@@ -19,6 +19,11 @@ use crate::store::{self, StoreError};
 
 /// The one answer to a wrong staff number or a wrong PIN: which one is not said.
 const WRONG: &str = "wrong staff number or PIN";
+
+/// The answer once five wrong PINs were tried, for an account and an unknown number alike.
+fn locked() -> String {
+    format!("too many wrong PINs: this staff number is locked for 5 minutes ({MAX_WRONG_PINS} wrong PINs), or until a supervisor unlocks it")
+}
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -81,60 +86,69 @@ pub fn permission_names(role: Role) -> Vec<&'static str> {
         .collect()
 }
 
-/// Checks a staff number + PIN, counting wrong PINs and locking after the fifth. The answer
-/// for an unknown or inactive staff number takes as long as for a wrong PIN.
+/// Checks a staff number + PIN, counting wrong PINs and locking after the fifth.
+///
+/// Every answer takes one Argon2 check, whether the number is unknown, locked or not, and an
+/// unknown number locks like a real one: the answers do not tell which staff numbers exist.
+/// The decision is made in the writer's transaction against the state then (one writer
+/// connection: no other check interleaves), so concurrent wrong PINs all count, a lock in
+/// force refuses whatever the PIN, and a good PIN never unlocks on a stale read.
 async fn check_pin(k: &Kiosk, staff_number: &str, pin: &str) -> Result<StaffAccount, FlowError> {
-    let now = k.clock.now();
-    let account = {
+    let read = {
         let mut conn = k.db.reader.acquire().await.map_err(StoreError::from)?;
         store::staff::find(&mut conn, staff_number).await?
-    };
-    let Some(account) = account.filter(|a| a.active) else {
-        let (secrets, pin) = (k.secrets.clone(), pin.to_owned());
-        blocking(move || verify_nobody(&secrets, &pin)).await?;
-        return Err(FlowError::SignIn {
-            message: WRONG.into(),
-        });
-    };
-    if is_locked(account.locked_until, now) {
-        return Err(FlowError::SignIn {
-            message: format!(
-                "account locked after {MAX_WRONG_PINS} wrong PINs: a supervisor can unlock it, or try again after 5 minutes"
-            ),
-        });
     }
-    let (secrets, hash, typed) = (k.secrets.clone(), account.pin_hash.clone(), pin.to_owned());
-    let good = blocking(move || verify_pin(&secrets, &hash, &typed)).await?;
-    // Read again inside the write: concurrent wrong PINs must all count.
+    .filter(|a| a.active);
+    let (secrets, typed) = (k.secrets.clone(), pin.to_owned());
+    let hash = read.as_ref().map(|a| a.pin_hash.clone());
+    let turn = k
+        .pin_attempts
+        .turn_to_check()
+        .await
+        .map_err(|e| FlowError::Internal(format!("PIN checks stopped: {e}")))?;
+    let good = blocking(move || match hash {
+        Some(hash) => verify_pin(&secrets, &hash, &typed),
+        None => {
+            verify_nobody(&secrets, &typed);
+            false
+        }
+    })
+    .await?;
+    drop(turn);
     let mut tx = k.db.writer.begin().await?;
+    // The time of the decision: a check may have queued for its turn.
+    let now = k.clock.now();
     let current = store::staff::find(&mut tx, staff_number)
         .await?
-        .ok_or(FlowError::SignIn {
-            message: WRONG.into(),
-        })?;
-    // A lock that has run out starts the count afresh.
-    let wrong_so_far = if current.locked_until.is_some() {
-        0
-    } else {
-        current.wrong_pins
-    };
-    if good {
-        if current.wrong_pins != 0 || current.locked_until.is_some() {
-            store::staff::set_sign_in_state(&mut tx, staff_number, 0, None, now).await?;
-            tx.commit().await?;
+        .filter(|a| a.active);
+    let (outcome, account) = match (read, current) {
+        (Some(read), Some(current)) => {
+            // A PIN checked against a hash replaced since proves nothing.
+            let good = good && read.pin_hash == current.pin_hash;
+            let state = current.sign_in_state();
+            let (outcome, after) = decide_pin(state, good, now);
+            if after != state {
+                store::staff::set_sign_in_state(&mut tx, staff_number, after, now).await?;
+            }
+            if outcome != PinOutcome::Accepted {
+                tracing::warn!(staff = %staff_number, wrong_pins = after.wrong_pins, locked = after.locked_until.is_some(), "wrong PIN");
+            }
+            (outcome, Some(current))
         }
-        return Ok(account);
-    }
-    let (wrong, locked_until) = after_wrong_pin(wrong_so_far, now);
-    store::staff::set_sign_in_state(&mut tx, staff_number, wrong, locked_until, now).await?;
-    tx.commit().await?;
-    tracing::warn!(staff = %staff_number, wrong_pins = wrong, locked = locked_until.is_some(), "wrong PIN");
-    let message = if locked_until.is_some() {
-        format!("{WRONG}; the account is now locked for 5 minutes ({MAX_WRONG_PINS} wrong PINs)")
-    } else {
-        WRONG.to_owned()
+        // The number as typed stays in memory only, and only if it could be a staff number.
+        _ if check_staff_number(staff_number).is_ok() => {
+            (k.pin_attempts.unknown_number(staff_number, now), None)
+        }
+        _ => (PinOutcome::Wrong, None),
     };
-    Err(FlowError::SignIn { message })
+    tx.commit().await?;
+    match (outcome, account) {
+        (PinOutcome::Accepted, Some(account)) => Ok(account),
+        (PinOutcome::Locked, _) => Err(FlowError::SignIn { message: locked() }),
+        _ => Err(FlowError::SignIn {
+            message: WRONG.into(),
+        }),
+    }
 }
 
 /// Signs a staff member in at a workstation and opens a session.
@@ -339,7 +353,13 @@ pub async fn change(
 pub async fn unlock(k: &Kiosk, staff_number: &str) -> Result<StaffAccount, FlowError> {
     let mut account = existing(k, staff_number).await?;
     let mut conn = k.db.writer.acquire().await.map_err(StoreError::from)?;
-    store::staff::set_sign_in_state(&mut conn, staff_number, 0, None, k.clock.now()).await?;
+    store::staff::set_sign_in_state(
+        &mut conn,
+        staff_number,
+        SignInState::default(),
+        k.clock.now(),
+    )
+    .await?;
     account.wrong_pins = 0;
     account.locked_until = None;
     Ok(account)

@@ -8,6 +8,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use super::auth::{Actor, ApprovedBy};
+use crate::domain::staff::looks_like_personal_data;
 use crate::kiosk::Kiosk;
 use crate::store::audit::AuditEntry;
 
@@ -28,10 +29,18 @@ pub async fn record(State(k): State<Kiosk>, req: Request, next: Next) -> Respons
         .unwrap_or_else(|| parts.uri.path().to_owned());
     // Every route here has at most one parameter: the card, member, receipt, workstation or
     // print job the request is about.
+    // A phone or ID number typed into a path field is not kept (R-SVC-1).
     let target = RawPathParams::from_request_parts(&mut parts, &())
         .await
         .ok()
-        .and_then(|params| params.iter().next().map(|(_, v)| v.to_owned()));
+        .and_then(|params| params.iter().next().map(|(_, v)| v.to_owned()))
+        .map(|v| {
+            if looks_like_personal_data(&v) {
+                "(withheld: shaped like personal data)".to_owned()
+            } else {
+                v
+            }
+        });
     let action = format!("{} {route}", parts.method);
     let response = next.run(Request::from_parts(parts, body)).await;
     if response

@@ -14,10 +14,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
-use super::rate_limit::RateLimiter;
 use crate::domain::staff::{Permission, Role};
 use crate::flows::staff::SupervisorPin;
 use crate::kiosk::Kiosk;
+use crate::staff::rate_limit::RateLimiter;
 use crate::staff::sessions::{Session, SessionError};
 
 /// What a route needs.
@@ -55,8 +55,9 @@ pub fn access(method: &Method, route: &str) -> Option<Access> {
         ("GET", "/api/policy" | "/api/gifts" | "/api/readers" | "/api/readers/events") => SignedIn,
         ("GET", "/api/printers") => SignedIn,
         ("GET", "/api/demo/tray") => SignedIn,
+        // Counter staff, at their own workstation unless a supervisor: checked in the handler.
         ("POST", "/api/demo/tray/{workstation}/insert" | "/api/demo/tray/{workstation}/remove") => {
-            SignedIn
+            Needs(CardLookup)
         }
         ("POST", "/api/policy") => Needs(PolicyManage),
         ("POST", "/api/quotes" | "/api/sales") => Needs(SaleCheckout),
@@ -267,10 +268,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
 /// top of the clerk's session for a sensitive action; absent when not sent.
 pub struct SupervisorHeaders(pub Option<SupervisorPin>);
 
-impl<S: Send + Sync> FromRequestParts<S> for SupervisorHeaders {
-    type Rejection = ApiError;
+impl FromRequestParts<Kiosk> for SupervisorHeaders {
+    type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, k: &Kiosk) -> Result<Self, Self::Rejection> {
         let get = |name: &str| {
             parts
                 .headers
@@ -280,12 +281,23 @@ impl<S: Send + Sync> FromRequestParts<S> for SupervisorHeaders {
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        Ok(SupervisorHeaders(
-            match (get("x-supervisor"), get("x-supervisor-pin")) {
-                (Some(staff_number), Some(pin)) => Some(SupervisorPin { staff_number, pin }),
-                _ => None,
-            },
-        ))
+        let (Some(staff_number), Some(pin)) = (get("x-supervisor"), get("x-supervisor-pin")) else {
+            return Ok(SupervisorHeaders(None));
+        };
+        // Each one is a PIN guess: limited per clerk (all their sessions) and per supervisor
+        // named, as sign-ins are per device.
+        let clerk = parts
+            .extensions
+            .get::<Session>()
+            .map_or("", |s| s.staff_number.as_str());
+        let limits = &k.pin_attempts;
+        let now = Instant::now();
+        limits
+            .approvals_by_clerk
+            .check(clerk, now)
+            .and_then(|()| limits.approvals_for_supervisor.check(&staff_number, now))
+            .map_err(|wait| too_many("too many supervisor PIN attempts: wait", wait))?;
+        Ok(SupervisorHeaders(Some(SupervisorPin { staff_number, pin })))
     }
 }
 

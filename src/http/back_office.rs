@@ -115,6 +115,8 @@ pub async fn daily_summary(
     axum::extract::Path(workstation): axum::extract::Path<String>,
     ApiJson(req): ApiJson<SummaryRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    crate::domain::staff::check_workstation(&workstation)
+        .map_err(|v| crate::flows::FlowError::invalid("workstation", v.message))?;
     let action = k.action_at(&session, &workstation);
     let day = req.date.unwrap_or(action.today);
     let doc = crate::flows::slips::daily_summary(&k, &action, day).await?;

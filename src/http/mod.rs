@@ -10,7 +10,6 @@ pub mod extract;
 pub mod members;
 pub mod openapi;
 pub mod printing;
-pub mod rate_limit;
 pub mod readers;
 pub mod sales;
 pub mod staff;

@@ -73,7 +73,7 @@ pub async fn rewrite(
 
 /// Staff use the reader of the workstation they signed in at: a card in another counter's
 /// reader belongs to the member standing there.
-fn own_reader(session: &Session, workstation: &str) -> Result<(), ApiError> {
+pub(super) fn own_reader(session: &Session, workstation: &str) -> Result<(), ApiError> {
     if session.workstation == workstation {
         Ok(())
     } else {

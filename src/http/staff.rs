@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::auth::{bearer, Actor};
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
-use crate::domain::staff::Role;
+use crate::domain::staff::{check_staff_number, check_workstation, Role};
 use crate::flows::staff::{self, NewStaff, PinReset, SignInRequest, SignedIn, StaffChange};
 use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;
@@ -22,11 +22,19 @@ use crate::store::staff::StaffAccount;
 #[utoipa::path(post, path = "/api/sessions", tag = "staff", request_body = SignInRequest,
     responses((status = 201, body = SignedIn), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn sign_in(State(k): State<Kiosk>, ApiJson(req): ApiJson<SignInRequest>) -> Response {
-    // The audit row names the staff number tried, cut to its longest valid length.
+    // The audit row names the staff number and workstation typed only when they are shaped
+    // like one: a phone or ID number typed into the wrong field stays out of the trail.
+    let typed = req.staff_number.trim();
     let actor = Actor {
-        staff_number: req.staff_number.trim().chars().take(16).collect(),
+        staff_number: match check_staff_number(typed) {
+            Ok(()) => typed.to_owned(),
+            Err(_) => "(not a staff number)".into(),
+        },
         role: None,
-        workstation: req.workstation.chars().take(32).collect(),
+        workstation: match check_workstation(&req.workstation) {
+            Ok(()) => req.workstation.clone(),
+            Err(_) => "(not a workstation)".into(),
+        },
     };
     let mut response = match staff::sign_in(&k, req).await {
         Ok(signed_in) => {

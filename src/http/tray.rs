@@ -9,8 +9,10 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
 use super::extract::ApiJson;
+use super::readers::own_reader;
 use crate::card::tray::{CardTray, TrayError, TrayView};
 use crate::kiosk::Kiosk;
+use crate::staff::sessions::Session;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -45,23 +47,29 @@ pub async fn view(State(k): State<Kiosk>) -> Result<Json<TrayView>, ApiError> {
 }
 
 #[utoipa::path(post, path = "/api/demo/tray/{workstation}/insert", tag = "demo", request_body = InsertRequest, params(("workstation" = String, Path)),
-    responses((status = 200, body = TrayView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = TrayView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn insert(
     State(k): State<Kiosk>,
+    session: Session,
     Path(workstation): Path<String>,
     ApiJson(req): ApiJson<InsertRequest>,
 ) -> Result<Json<TrayView>, ApiError> {
+    // Like the reader itself: the card goes where the member stands.
+    own_reader(&session, &workstation)?;
     let tray = tray(&k)?;
     tray.insert(&workstation, &req.card).map_err(refused)?;
     Ok(Json(tray.view()))
 }
 
 #[utoipa::path(post, path = "/api/demo/tray/{workstation}/remove", tag = "demo", params(("workstation" = String, Path)),
-    responses((status = 200, body = TrayView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TrayView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn remove(
     State(k): State<Kiosk>,
+    session: Session,
     Path(workstation): Path<String>,
 ) -> Result<Json<TrayView>, ApiError> {
+    // Like the reader itself: the card goes where the member stands.
+    own_reader(&session, &workstation)?;
     let tray = tray(&k)?;
     tray.remove(&workstation).map_err(refused)?;
     Ok(Json(tray.view()))

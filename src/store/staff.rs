@@ -6,7 +6,7 @@ use sqlx::SqliteConnection;
 use utoipa::ToSchema;
 
 use super::StoreError;
-use crate::domain::staff::Role;
+use crate::domain::staff::{Role, SignInState};
 
 /// A staff account. `pin_hash` never leaves the server: it is skipped when serialised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -20,6 +20,15 @@ pub struct StaffAccount {
     pub wrong_pins: u32,
     pub locked_until: Option<DateTime<Utc>>,
     pub active: bool,
+}
+
+impl StaffAccount {
+    pub fn sign_in_state(&self) -> SignInState {
+        SignInState {
+            wrong_pins: self.wrong_pins,
+            locked_until: self.locked_until,
+        }
+    }
 }
 
 type StaffRow = (String, String, String, String, i64, Option<String>, i64);
@@ -104,16 +113,15 @@ pub async fn insert(
 pub async fn set_sign_in_state(
     conn: &mut SqliteConnection,
     staff_number: &str,
-    wrong_pins: u32,
-    locked_until: Option<DateTime<Utc>>,
+    state: SignInState,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE staff SET wrong_pins = ?2, locked_until = ?3, updated_at = ?4 WHERE staff_number = ?1",
     )
     .bind(staff_number)
-    .bind(i64::from(wrong_pins))
-    .bind(locked_until.map(|t| t.to_rfc3339()))
+    .bind(i64::from(state.wrong_pins))
+    .bind(state.locked_until.map(|t| t.to_rfc3339()))
     .bind(now.to_rfc3339())
     .execute(conn)
     .await?;

@@ -1,6 +1,7 @@
-//! Request rate limits (sign-ins per client address, lookups per session): a token bucket per
-//! key that refills evenly over a minute, so a burst up to the limit passes and a sustained
-//! flood is held to the limit. Real time (monotonic), not the kiosk's business clock.
+//! Request rate limits (sign-ins per client address, lookups per session, supervisor-PIN
+//! approvals per clerk and per supervisor): a token bucket per key that refills evenly over a
+//! minute, so a burst up to the limit passes and a sustained flood is held to the limit. Real
+//! time (monotonic), not the kiosk's business clock.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
