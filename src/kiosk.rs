@@ -11,6 +11,7 @@ use crate::card::tray::CardTray;
 use crate::clock::{local_day, Clock};
 use crate::config::Config;
 use crate::domain::policy::Policy;
+use crate::flows::audit::{self, ChainWatch};
 use crate::flows::checkout::SaleCommitter;
 use crate::flows::readers::ReaderHub;
 use crate::printer::Printers;
@@ -37,6 +38,8 @@ pub struct Kiosk {
     pub sessions: Arc<Sessions>,
     /// Seals and opens members' personal data (built once: the AES key schedule is not free).
     pub sealer: Arc<Sealer>,
+    /// The audit chain's last verified and last anchored heads.
+    pub audit: Arc<ChainWatch>,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
 }
 
@@ -75,13 +78,14 @@ impl Kiosk {
             .collect();
         drop(conn);
         let config = Arc::new(config);
-        let sales = SaleCommitter::start(db.writer.clone(), config.commit_batch_max);
+        let sales =
+            SaleCommitter::start(db.writer.clone(), config.commit_batch_max, secrets.clone());
         let readers = Arc::new(ReaderHub::new(&config.readers));
         let printers = Arc::new(Printers::from_config(&config));
         let sessions = Arc::new(Sessions::new(chrono::Duration::minutes(i64::from(
             config.session_idle_minutes,
         ))));
-        Ok(Kiosk {
+        let kiosk = Kiosk {
             config,
             db,
             clock,
@@ -93,8 +97,13 @@ impl Kiosk {
             secrets,
             sessions,
             sealer,
+            audit: Arc::default(),
             policies: Arc::new(RwLock::new(policies)),
-        })
+        };
+        // Every start anchors the head: the first one after the chain was keyed also marks
+        // where the plain rows end.
+        audit::anchor(&kiosk, "start").await?;
+        Ok(kiosk)
     }
 
     /// Today, store-local.

@@ -29,6 +29,7 @@ use crate::domain::quote::{check_tenders_settle, quote, Quote};
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
 use crate::receipt::document::Document;
+use crate::secrets::DataSecrets;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::print_jobs;
 use crate::store::sealed::Sealer;
@@ -237,10 +238,11 @@ pub struct SaleCommitter {
 }
 
 impl SaleCommitter {
-    /// Starts the committer on `writer`; it writes at most `batch_max` items per transaction.
-    pub fn start(writer: SqlitePool, batch_max: usize) -> SaleCommitter {
+    /// Starts the committer on `writer`; it writes at most `batch_max` items per transaction
+    /// and keys audit rows with the audit key of `secrets`.
+    pub fn start(writer: SqlitePool, batch_max: usize, secrets: Arc<DataSecrets>) -> SaleCommitter {
         let (queue, rx) = mpsc::channel(batch_max * 8);
-        tokio::spawn(run(writer, rx, batch_max));
+        tokio::spawn(run(writer, rx, batch_max, secrets));
         SaleCommitter { queue }
     }
 
@@ -283,7 +285,12 @@ impl SaleCommitter {
     }
 }
 
-async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Work>, batch_max: usize) {
+async fn run(
+    writer: SqlitePool,
+    mut rx: mpsc::Receiver<Work>,
+    batch_max: usize,
+    secrets: Arc<DataSecrets>,
+) {
     let mut batch = Vec::with_capacity(batch_max);
     while let Some(first) = rx.recv().await {
         batch.push(first);
@@ -293,7 +300,7 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Work>, batch_max: usize)
                 Err(_) => break,
             }
         }
-        let results = commit_batch(&writer, &batch).await;
+        let results = commit_batch(&writer, secrets.audit_key(), &batch).await;
         for (work, result) in batch.drain(..).zip(results) {
             match (work, result) {
                 // The till may have gone; the sale stands and a retry replays it.
@@ -313,7 +320,11 @@ type Answers = Vec<Option<Result<Committed, FlowError>>>;
 
 // The explicit `Send` future type works around the compiler's higher-ranked lifetime
 // inference on sqlx executors inside `tokio::spawn`.
-fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Work]) -> BoxFuture<'a, Answers> {
+fn commit_batch<'a>(
+    writer: &'a SqlitePool,
+    audit_key: &'a [u8],
+    batch: &'a [Work],
+) -> BoxFuture<'a, Answers> {
     Box::pin(async move {
         let mut tx = match writer.begin().await {
             Ok(tx) => tx,
@@ -323,7 +334,7 @@ fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Work]) -> BoxFuture<'a, 
         for work in batch {
             let result = match sqlx::query("SAVEPOINT item").execute(&mut *tx).await {
                 Ok(_) => match work {
-                    Work::Sale(q) => commit_one(&mut tx, &q.job).await,
+                    Work::Sale(q) => commit_one(&mut tx, audit_key, &q.job).await,
                     Work::PrintResult { job_id, result, at } => {
                         record_result(&mut tx, *job_id, result, *at)
                             .await
@@ -332,7 +343,7 @@ fn commit_batch<'a>(writer: &'a SqlitePool, batch: &'a [Work]) -> BoxFuture<'a, 
                                 fresh: None,
                             })
                     }
-                    Work::Audit { entry, .. } => audit::append(&mut tx, entry)
+                    Work::Audit { entry, .. } => audit::append(&mut tx, audit_key, entry)
                         .await
                         .map(|_| Committed {
                             json: Value::Null,
@@ -389,6 +400,7 @@ fn failed_all(batch: &[Work], why: &str) -> Answers {
 
 fn commit_one<'a>(
     conn: &'a mut SqliteConnection,
+    audit_key: &'a [u8],
     job: &'a Job,
 ) -> BoxFuture<'a, Result<Committed, FlowError>> {
     Box::pin(async move {
@@ -518,7 +530,7 @@ fn commit_one<'a>(
             detail: None,
             result: 201,
         };
-        audit::append(conn, &entry).await?;
+        audit::append(conn, audit_key, &entry).await?;
         let doc = slips::sale(&job.slip, action, &receipt, &basket);
         let print_job =
             print_jobs::insert(conn, &action.workstation, &doc, action.now, None).await?;
