@@ -160,6 +160,22 @@ fn verify_audit_cli_in(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
     (out.status.code(), text)
 }
 
+/// `verify-audit` exits 1 naming the break at `seq` and saying `what`.
+fn verify_audit_finds(app: &TestApp, seq: i64, what: &str) {
+    let (code, out) = verify_audit_cli(app, &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("BROKEN at seq {seq}")), "{out}");
+    assert!(out.contains(what), "{out}");
+}
+
+/// With the anchor file gone as well, the head printed on the slip still finds the break.
+fn the_slip_alone_finds_it(app: &TestApp, slip_anchor: &str, at: i64) {
+    std::fs::remove_file(app.kiosk.config.audit_anchors()).expect("remove the anchor file");
+    let (code, out) = verify_audit_cli(app, &["--anchor", slip_anchor]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("BROKEN at seq {at}")), "{out}");
+}
+
 /// `GET /api/audit[?full=true]`: the chain check of the answer.
 async fn audit_check(app: &TestApp, full: bool) -> Value {
     let path = if full {
@@ -531,20 +547,15 @@ async fn attack_a_cut_tail_is_found_by_the_anchor_file_the_slip_and_the_api() {
         "the head verified before is gone"
     );
     assert_eq!(broken(&audit_check(&app, true).await), (4, "cut".into()));
-    let (code, out) = verify_audit_cli(&app, &[]);
-    assert_eq!(code, Some(1), "{out}");
-    assert!(
-        out.contains("BROKEN at seq 4") && out.contains("tail cut off"),
-        "{out}"
-    );
+    verify_audit_finds(&app, 4, "tail cut off");
 
-    // The anchor file gone too: the head printed on the slip still finds the cut.
-    std::fs::remove_file(app.kiosk.config.audit_anchors()).expect("remove the anchor file");
+    the_slip_alone_finds_it(&app, &slip_anchor, 4);
     let (code, out) = verify_audit_cli(&app, &[]);
-    assert_eq!(code, Some(0), "without anchors the cut is invisible: {out}");
-    let (code, out) = verify_audit_cli(&app, &["--anchor", &slip_anchor]);
-    assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("BROKEN at seq 4"), "{out}");
+    assert_eq!(
+        code,
+        Some(0),
+        "with no anchor at all the cut is invisible: {out}"
+    );
 }
 
 #[tokio::test]
@@ -565,17 +576,9 @@ async fn attack_an_edit_rechained_with_plain_sha256_is_found() {
         broken(&audit_check(&app, true).await),
         (2, "unkeyed".into())
     );
-    let (code, out) = verify_audit_cli(&app, &[]);
-    assert_eq!(code, Some(1), "{out}");
-    assert!(
-        out.contains("BROKEN at seq 2") && out.contains("not keyed"),
-        "{out}"
-    );
+    verify_audit_finds(&app, 2, "not keyed");
     // With only the slip: the anchored row's hash differs.
-    std::fs::remove_file(app.kiosk.config.audit_anchors()).expect("remove the anchor file");
-    let (code, out) = verify_audit_cli(&app, &["--anchor", &slip_anchor]);
-    assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("BROKEN at seq 2"), "{out}");
+    the_slip_alone_finds_it(&app, &slip_anchor, 2);
 }
 
 #[tokio::test]
@@ -589,12 +592,7 @@ async fn attack_an_edit_rechained_with_a_wrong_key_is_found() {
         (4, "rechained".into())
     );
     assert_eq!(broken(&audit_check(&app, true).await), (2, "edited".into()));
-    let (code, out) = verify_audit_cli(&app, &[]);
-    assert_eq!(code, Some(1), "{out}");
-    assert!(
-        out.contains("BROKEN at seq 2") && out.contains("edited"),
-        "{out}"
-    );
+    verify_audit_finds(&app, 2, "edited");
 }
 
 #[tokio::test]
@@ -613,10 +611,7 @@ async fn attack_a_cut_and_rechained_history_is_found() {
         let (code, out) = verify_audit_cli(&app, &[]);
         assert_eq!(code, Some(1), "{out}");
     }
-    std::fs::remove_file(app.kiosk.config.audit_anchors()).expect("remove the anchor file");
-    let (code, out) = verify_audit_cli(&app, &["--anchor", &slip_anchor]);
-    assert_eq!(code, Some(1), "{out}");
-    assert!(out.contains("BROKEN at seq 4"), "{out}");
+    the_slip_alone_finds_it(&app, &slip_anchor, 4);
 }
 
 #[tokio::test]
