@@ -22,6 +22,9 @@ pub struct Config {
     pub listen: String,
     /// SQLite database file.
     pub database: PathBuf,
+    /// The audit anchor file (copies of the audit chain's head, outside the database); None:
+    /// beside the database, `<database stem>.audit-anchors`.
+    pub audit_anchor_file: Option<PathBuf>,
     /// Read connections beside the single writer.
     pub db_readers: u32,
     /// Optional TOML policy file: stored as a new policy version if its version is new.
@@ -74,6 +77,7 @@ impl Default for Config {
             tills: Vec::new(),
             listen: "127.0.0.1:8080".into(),
             database: PathBuf::from("var/kiosk.db"),
+            audit_anchor_file: None,
             db_readers: 4,
             policy_file: None,
             utc_offset_minutes: 480,
@@ -150,6 +154,9 @@ impl Config {
         if let Some(v) = env("KIOSK_DATABASE") {
             config.database = PathBuf::from(v);
         }
+        if let Some(v) = env("KIOSK_AUDIT_ANCHOR_FILE") {
+            config.audit_anchor_file = Some(PathBuf::from(v));
+        }
         if let Some(v) = env("KIOSK_POLICY_FILE") {
             config.policy_file = Some(PathBuf::from(v));
         }
@@ -197,6 +204,13 @@ impl Config {
         }
         config.validate()?;
         Ok(config)
+    }
+
+    /// Where audit anchors are written: the configured file, or one beside the database.
+    pub fn audit_anchors(&self) -> PathBuf {
+        self.audit_anchor_file
+            .clone()
+            .unwrap_or_else(|| self.database.with_extension("audit-anchors"))
     }
 
     fn validate(&self) -> Result<(), ConfigError> {

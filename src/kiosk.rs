@@ -16,7 +16,7 @@ use crate::printer::Printers;
 use crate::secrets::DataSecrets;
 use crate::staff::attempts::PinAttempts;
 use crate::staff::sessions::{Session, Sessions};
-use crate::store::audit::{self, AuditEntry};
+use crate::store::audit::{self, AuditEntry, ChainWatch, Head};
 use crate::store::group_commit::GroupCommit;
 use crate::store::sealed::Sealer;
 use crate::store::{self, Db, StoreError};
@@ -42,6 +42,8 @@ pub struct Kiosk {
     pub pin_attempts: Arc<PinAttempts>,
     /// Seals and opens members' personal data (built once: the AES key schedule is not free).
     pub sealer: Arc<Sealer>,
+    /// The audit chain's last verified and last anchored heads.
+    pub audit_chain: Arc<ChainWatch>,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
 }
 
@@ -87,7 +89,7 @@ impl Kiosk {
             config.session_idle_minutes,
         ))));
         let pin_attempts = Arc::new(PinAttempts::new(config.login_attempts_per_minute));
-        Ok(Kiosk {
+        let kiosk = Kiosk {
             config,
             db,
             clock,
@@ -100,8 +102,13 @@ impl Kiosk {
             sessions,
             pin_attempts,
             sealer,
+            audit_chain: Arc::default(),
             policies: Arc::new(RwLock::new(policies)),
-        })
+        };
+        // Every start anchors the head: the first one after the chain was keyed also marks
+        // where the plain rows end.
+        kiosk.anchor_audit("start").await?;
+        Ok(kiosk)
     }
 
     /// Today, store-local.
@@ -137,10 +144,40 @@ impl Kiosk {
 
     /// Appends an audit row with the next group commit; returns once it is durable.
     pub async fn audit(&self, entry: AuditEntry) -> Result<(), StoreError> {
+        let secrets = self.secrets.clone();
         self.group_commit
-            .write(move |conn| Box::pin(async move { audit::append(conn, &entry).await }))
+            .write(move |conn| {
+                Box::pin(async move { audit::append(conn, secrets.audit_key(), &entry).await })
+            })
             .await
             .map(|_seq| ())
+    }
+
+    /// The audit chain's head now (what an anchor records).
+    pub async fn audit_head(&self) -> Result<Head, StoreError> {
+        let mut conn = self.db.reader.acquire().await?;
+        audit::head(&mut conn).await
+    }
+
+    /// Writes the audit chain's head to the anchor file outside the database (unless this
+    /// process anchored that very head already) and returns it. `why` names the anchor point
+    /// (`start`, `shutdown`, `periodic`, …).
+    pub async fn anchor_audit(&self, why: &str) -> Result<Head, StoreError> {
+        let mut anchored = self.audit_chain.anchored.lock().await;
+        let head = self.audit_head().await?;
+        if anchored.as_ref() != Some(&head) {
+            let (path, at, why, written) = (
+                self.config.audit_anchors(),
+                self.clock.now(),
+                why.to_owned(),
+                head.clone(),
+            );
+            tokio::task::spawn_blocking(move || audit::write_anchor(&path, &written, at, &why))
+                .await
+                .map_err(|e| StoreError::Anchors(format!("writing stopped: {e}")))??;
+            *anchored = Some(head.clone());
+        }
+        Ok(head)
     }
 
     /// Adds a newly stored policy version to those in force from its day on.

@@ -15,7 +15,7 @@ use member_kiosk::card::reader::CardReader;
 use member_kiosk::card::tray::CardTray;
 use member_kiosk::clock::SystemClock;
 use member_kiosk::config::{CardReaderKind, Config};
-use member_kiosk::flows::{readers, review, staff};
+use member_kiosk::flows::{audit as audit_chain, readers, review, staff};
 use member_kiosk::kiosk::Kiosk;
 use member_kiosk::secrets::DataSecrets;
 use member_kiosk::store::{audit, Db};
@@ -54,8 +54,14 @@ enum Command {
         #[arg(long, default_value_t = 500)]
         members: usize,
     },
-    /// Check the audit trail's hash chain; exits non-zero if a row was edited or removed.
-    VerifyAudit,
+    /// Check the audit trail's keyed hash chain and that it reaches every anchor in the
+    /// anchor file; exits 1 if a row was edited or removed, the tail cut or history re-chained.
+    VerifyAudit {
+        /// Also an anchor read off a daily summary slip: `SEQ:HASH` (the hash's printed hex
+        /// digits). Repeatable.
+        #[arg(long)]
+        anchor: Vec<audit::Anchor>,
+    },
     /// First run: create the store's first supervisor (refused once one exists). The PIN is
     /// read from standard input (not echoed on a terminal), never from the command line.
     BootstrapSupervisor {
@@ -93,13 +99,24 @@ async fn main() -> anyhow::Result<()> {
         println!("issuer key {id} is now used for new cards; older keys still verify old cards");
         return Ok(());
     }
-    if let Command::VerifyAudit = cli.command {
+    if let Command::VerifyAudit { anchor } = &cli.command {
+        // The key is needed to check keyed rows: never make up a new one here.
+        if std::env::var_os("KIOSK_ISSUER_KEY").is_none() && !config.key_file.exists() {
+            anyhow::bail!(
+                "issuer key file {} not found: the audit chain is keyed with its data secret",
+                config.key_file.display()
+            );
+        }
+        let (_, secrets) = issuer_keys(&config)?;
+        let anchors_file = config.audit_anchors();
+        let mut anchors = audit::read_anchors(&anchors_file)?;
+        anchors.extend(anchor.iter().cloned());
         let db = Db::open(&config.database, 1)
             .await
             .with_context(|| format!("database {}", config.database.display()))?;
         let report = {
             let mut conn = db.reader.acquire().await.context("database")?;
-            audit::verify(&mut conn)
+            audit::verify(&mut conn, secrets.audit_key(), None, &anchors)
                 .await
                 .context("reading the audit trail")?
         };
@@ -133,7 +150,7 @@ async fn main() -> anyhow::Result<()> {
     .context("starting the kiosk")?;
     kiosk.tray = tray;
     match cli.command {
-        Command::Migrate | Command::RotateKey | Command::VerifyAudit => {
+        Command::Migrate | Command::RotateKey | Command::VerifyAudit { .. } => {
             tracing::info!("database ready")
         }
         Command::BootstrapSupervisor {
@@ -172,7 +189,8 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("listening on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, store = %kiosk.config.store_id, "kiosk serving");
             let (stop, stopped) = tokio::sync::watch::channel(false);
-            let daily = tokio::spawn(review::run_daily(kiosk.clone(), stopped));
+            let daily = tokio::spawn(review::run_daily(kiosk.clone(), stopped.clone()));
+            let anchoring = tokio::spawn(audit_chain::anchor_periodically(kiosk.clone(), stopped));
             if kiosk.config.card_reader == CardReaderKind::Pcsc {
                 readers::start(&kiosk).context("starting the card reader monitor")?;
             }
@@ -180,6 +198,12 @@ async fn main() -> anyhow::Result<()> {
             let _ = stop.send(true);
             kiosk.readers.stop();
             let _ = daily.await;
+            let _ = anchoring.await;
+            // The last anchor, once no request can add a row.
+            kiosk
+                .anchor_audit("shutdown")
+                .await
+                .context("anchoring the audit head")?;
         }
     }
     kiosk.db.close().await;

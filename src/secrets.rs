@@ -1,7 +1,8 @@
 //! The store's data secrets: the pepper mixed into every staff PIN hash, the key that seals
-//! members' personal data at rest and the key of its lookup (blind) index. All three derive
-//! from one `data_secret` kept in the key file (or `KIOSK_DATA_SECRET`), never in the
-//! database, so a stolen database file alone reveals no PIN and no ID number or phone.
+//! members' personal data at rest, the key of its lookup (blind) index and the key of the
+//! audit chain. All four derive from one `data_secret` kept in the key file (or
+//! `KIOSK_DATA_SECRET`), never in the database, so a stolen database file alone reveals no PIN
+//! and no ID number or phone, and cannot be re-chained after an edit to the audit trail.
 
 use std::fmt;
 
@@ -19,6 +20,7 @@ pub struct DataSecrets {
     pepper: [u8; KEY_LEN],
     personal_data_key: [u8; KEY_LEN],
     lookup_key: [u8; KEY_LEN],
+    audit_key: [u8; KEY_LEN],
 }
 
 /// `KIOSK_DATA_SECRET` is not 64 hex characters.
@@ -27,12 +29,13 @@ pub struct DataSecrets {
 pub struct BadDataSecret;
 
 impl DataSecrets {
-    /// Derives the three secrets: `HMAC-SHA256(root, label)`.
+    /// Derives the four secrets: `HMAC-SHA256(root, label)`.
     pub fn derive(root: &[u8; KEY_LEN]) -> DataSecrets {
         DataSecrets {
             pepper: derive(root, b"member-kiosk staff pin pepper v1"),
             personal_data_key: derive(root, b"member-kiosk personal data aes-256-gcm v1"),
             lookup_key: derive(root, b"member-kiosk personal data lookup index v1"),
+            audit_key: derive(root, b"member-kiosk audit chain hmac-sha256 v1"),
         }
     }
 
@@ -59,6 +62,11 @@ impl DataSecrets {
     pub fn lookup_key(&self) -> &[u8; KEY_LEN] {
         &self.lookup_key
     }
+
+    /// The HMAC key of the audit chain.
+    pub fn audit_key(&self) -> &[u8; KEY_LEN] {
+        &self.audit_key
+    }
 }
 
 fn derive(root: &[u8; KEY_LEN], label: &[u8]) -> [u8; KEY_LEN] {
@@ -73,6 +81,7 @@ impl Drop for DataSecrets {
         self.pepper.zeroize();
         self.personal_data_key.zeroize();
         self.lookup_key.zeroize();
+        self.audit_key.zeroize();
     }
 }
 
@@ -94,6 +103,8 @@ mod tests {
         assert_eq!(a.pepper(), b.pepper());
         assert_ne!(a.pepper(), a.personal_data_key());
         assert_ne!(a.personal_data_key(), a.lookup_key());
+        assert_ne!(a.lookup_key(), a.audit_key());
+        assert_ne!(a.pepper(), a.audit_key());
         assert_ne!(a.pepper(), DataSecrets::derive(&[2; KEY_LEN]).pepper());
         assert_eq!(format!("{a:?}"), "DataSecrets { .. }");
     }

@@ -263,6 +263,10 @@ fn summary() -> DailySummary {
             platinum: 0,
         },
         replacement_fees: dec!(20.00),
+        audit_head: Some(AuditHead {
+            seq: 48213,
+            hash: "5f3a9c0e12ab34cd".into(),
+        }),
     }
 }
 
@@ -662,6 +666,10 @@ fn daily_summary_counts_operations_and_new_members() {
         "白金卡",
         "补卡工本费",
         "￥20.00",
+        // The paper anchor of the audit chain: its head's seq and hash.
+        "审计链",
+        "#48213",
+        "5f3a9c0e12ab34cd",
     ] {
         assert!(text.contains(expected), "{expected:?} missing in\n{text}");
     }

@@ -25,6 +25,7 @@ use crate::domain::quote::{check_tenders_settle, quote, Quote};
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
 use crate::receipt::document::Document;
+use crate::secrets::DataSecrets;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::group_commit::BoxFuture;
 use crate::store::print_jobs;
@@ -136,6 +137,7 @@ pub async fn commit_sale(
         request: req,
         slip,
         sealer: k.sealer.clone(),
+        secrets: k.secrets.clone(),
     };
     let committed = k
         .group_commit
@@ -222,6 +224,8 @@ struct Job {
     slip: SlipContext,
     /// Opens the card holder's row (the writer has no `Kiosk`).
     sealer: Arc<Sealer>,
+    /// Keys the sale's audit row.
+    secrets: Arc<DataSecrets>,
 }
 
 /// Writes one sale (or finds it filed already: a replay) inside the writer's transaction.
@@ -364,7 +368,7 @@ fn commit_one(
             detail: None,
             result: 201,
         };
-        audit::append(conn, &entry).await?;
+        audit::append(conn, job.secrets.audit_key(), &entry).await?;
         Ok(Committed {
             json,
             fresh: Some(Box::new((print_job, doc))),

@@ -335,6 +335,7 @@ pub async fn update_contact(
     // R-SVC-3: before/after in the audit trail, in the same transaction as the change.
     store::audit::append(
         &mut tx,
+        k.secrets.audit_key(),
         &AuditEntry {
             store_id: action.store_id.clone(),
             at: action.now,

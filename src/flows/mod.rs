@@ -3,6 +3,7 @@
 //! card-event and outbox rows).
 
 pub mod adjustment;
+pub mod audit;
 pub mod card_check;
 pub mod card_io;
 pub mod card_rewrite;

@@ -312,7 +312,8 @@ pub fn gift_exchange(ctx: &SlipContext, action: &Action, g: &GiftExchangeResult)
     slip::voucher(&data, ctx.language)
 }
 
-/// The end-of-day membership summary of `action.workstation` for `day`.
+/// The end-of-day membership summary of `action.workstation` for `day`, with the audit
+/// chain's head, which is anchored in the anchor file as the slip is made.
 pub async fn daily_summary(
     k: &Kiosk,
     action: &Action,
@@ -351,6 +352,8 @@ pub async fn daily_summary(
     .filter(|(_, n)| *n > 0)
     .map(|(operation, count)| slip::OperationCount { operation, count })
     .collect();
+    let why = format!("daily-summary {} {day}", action.workstation);
+    let head = k.anchor_audit(&why).await?;
     let ctx = context(k, &action.workstation);
     let data = slip::DailySummary {
         header: header(&ctx, action),
@@ -365,6 +368,10 @@ pub async fn daily_summary(
         points_redeemed: f.points_redeemed,
         new_members: f.new_members,
         replacement_fees: f.replacement_fees,
+        audit_head: Some(slip::AuditHead {
+            seq: head.seq,
+            hash: head.short_hash().to_owned(),
+        }),
     };
     Ok(slip::daily_summary(&data, ctx.language))
 }

@@ -117,6 +117,7 @@ pub struct Labels {
     pub points_redeemed: &'static str,
     pub new_members: &'static str,
     pub replacement_fees: &'static str,
+    pub audit_head: &'static str,
     pub refund_total: &'static str,
     // Operations (daily summary rows).
     pub op_sale: &'static str,
@@ -233,6 +234,7 @@ pub static ZH: Labels = Labels {
     points_redeemed: "使用积分",
     new_members: "新会员",
     replacement_fees: "补卡工本费",
+    audit_head: "审计链",
     refund_total: "退款金额",
     op_sale: "购物",
     op_refund: "退货",
@@ -347,6 +349,7 @@ pub static EN: Labels = Labels {
     points_redeemed: "Points redeemed",
     new_members: "New members",
     replacement_fees: "Replacement fees",
+    audit_head: "Audit chain",
     refund_total: "Refunded",
     op_sale: "Sale",
     op_refund: "Refund",

@@ -1,23 +1,43 @@
 //! The audit trail: append-only, hash-chained rows saying who changed what, where and with
-//! which result, and the check that the chain is whole (no row edited or removed).
+//! which result; the check that the chain is whole (no row edited, removed, cut off or
+//! re-chained); and the anchor file that holds copies of the chain's head outside the database.
 //!
-//! Each row's `hash` is hex SHA-256 of the previous row's hash followed by this row's canonical
-//! fields (a JSON array, `seq` included), so editing a row breaks its own hash, and removing
-//! one leaves a gap in `seq` (AUTOINCREMENT never reuses a value) and a `prev_hash` that no
-//! longer matches. Every row also goes to the outbox (topic `audit`) for head office.
+//! Each row's `hash` covers the previous row's hash followed by this row's canonical fields (a
+//! JSON array, `seq` included), so editing a row breaks its own hash, and removing one leaves a
+//! gap in `seq` (AUTOINCREMENT never reuses a value) and a `prev_hash` that no longer matches.
+//! Rows are keyed (`chain` 2): the hash is HMAC-SHA256 under the audit key, which is derived
+//! from the key file's data secret and never stored in the database, so whoever holds only
+//! the database file cannot recompute the hashes after an edit. Rows from before the key
+//! (`chain` 1) keep their plain SHA-256 hashes; the first keyed row's MAC covers the last of
+//! them, sealing that prefix. A deleted tail leaves no gap, and a wholesale re-chain leaves no
+//! broken link: those are caught by [anchors](Anchor), copies of the head (seq and hash) kept
+//! outside the database, which the chain must still reach with the same hash. Every row also
+//! goes to the outbox (topic `audit`) for head office.
 
 use std::fmt;
+use std::io::Write;
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
+use tokio::sync::Mutex;
 use tokio_stream::StreamExt;
 
 use super::StoreError;
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// `chain` of rows written before the chain was keyed: hash = SHA-256.
+pub const PLAIN_CHAIN: i64 = 1;
+/// `chain` of keyed rows: hash = HMAC-SHA256 under the audit key.
+pub const KEYED_CHAIN: i64 = 2;
+
+/// Fewest hex digits of a hash an anchor may give (a slip prints 16).
+pub const MIN_ANCHOR_HEX: usize = 8;
 
 /// One audit record, before it is chained.
 #[derive(Debug, Clone)]
@@ -54,39 +74,67 @@ pub struct AuditRow {
     pub result: i64,
     pub prev_hash: String,
     pub hash: String,
+    /// How `hash` is made: [`PLAIN_CHAIN`] or [`KEYED_CHAIN`].
+    pub chain: i64,
 }
 
 impl AuditRow {
     /// The fields the hash covers, in a fixed order; `detail` as the stored text, so the hash
-    /// does not depend on how JSON happens to be re-serialised.
+    /// does not depend on how JSON happens to be re-serialised. Keyed rows cover `chain` too.
     fn canonical(&self) -> String {
-        serde_json::json!([
-            self.seq,
-            self.store_id,
-            self.at,
-            self.staff_id,
-            self.role,
-            self.workstation,
-            self.action,
-            self.target,
-            self.detail,
-            self.result,
-        ])
-        .to_string()
+        let mut fields = vec![
+            serde_json::json!(self.seq),
+            serde_json::json!(self.store_id),
+            serde_json::json!(self.at),
+            serde_json::json!(self.staff_id),
+            serde_json::json!(self.role),
+            serde_json::json!(self.workstation),
+            serde_json::json!(self.action),
+            serde_json::json!(self.target),
+            serde_json::json!(self.detail),
+            serde_json::json!(self.result),
+        ];
+        if self.chain != PLAIN_CHAIN {
+            fields.push(serde_json::json!(self.chain));
+        }
+        serde_json::Value::Array(fields).to_string()
     }
 
-    /// What `hash` must be for this row's content and `prev_hash` (head office can re-check).
-    pub fn expected_hash(&self) -> String {
-        let mut digest = Sha256::new();
-        digest.update(self.prev_hash.as_bytes());
-        digest.update(self.canonical().as_bytes());
-        hex::encode(digest.finalize())
+    /// What `hash` must be for this row's content and `prev_hash` under the audit `key`
+    /// (plain rows ignore the key); None for a `chain` this version does not know.
+    pub fn expected_hash(&self, key: &[u8]) -> Option<String> {
+        let canonical = self.canonical();
+        match self.chain {
+            PLAIN_CHAIN => {
+                let mut digest = Sha256::new();
+                digest.update(self.prev_hash.as_bytes());
+                digest.update(canonical.as_bytes());
+                Some(hex::encode(digest.finalize()))
+            }
+            KEYED_CHAIN => {
+                // HMAC accepts any key length: this cannot fail.
+                let mut mac =
+                    <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+                mac.update(self.prev_hash.as_bytes());
+                mac.update(canonical.as_bytes());
+                Some(hex::encode(mac.finalize().into_bytes()))
+            }
+            _ => None,
+        }
     }
 }
 
-/// Appends `entry` to the chain and its outbox record; returns its `seq`. Call it inside a
-/// transaction on the writer, so the previous hash read here is still the last one at commit.
-pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<i64, StoreError> {
+const ROW_COLUMNS: &str = "seq, store_id, at, staff_id, role, workstation, action, target, \
+                           detail, result, prev_hash, hash, chain";
+
+/// Appends `entry` to the chain, keyed with `key`, and its outbox record; returns its `seq`.
+/// Call it inside a transaction on the writer, so the previous hash read here is still the
+/// last one at commit.
+pub async fn append(
+    conn: &mut SqliteConnection,
+    key: &[u8],
+    entry: &AuditEntry,
+) -> Result<i64, StoreError> {
     let last: Option<(i64, String)> =
         sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *conn)
@@ -119,11 +167,15 @@ pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<i
         result: i64::from(entry.result),
         prev_hash,
         hash: String::new(),
+        chain: KEYED_CHAIN,
     };
-    row.hash = row.expected_hash();
+    row.hash = row
+        .expected_hash(key)
+        .ok_or(StoreError::Corrupt("audit chain"))?;
     sqlx::query(
         "INSERT INTO audit_log (seq, store_id, at, staff_id, role, workstation, action, target, \
-         detail, result, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+         detail, result, prev_hash, hash, chain) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )
     .bind(row.seq)
     .bind(&row.store_id)
@@ -137,6 +189,7 @@ pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<i
     .bind(row.result)
     .bind(&row.prev_hash)
     .bind(&row.hash)
+    .bind(row.chain)
     .execute(&mut *conn)
     .await?;
     super::outbox::record(
@@ -151,6 +204,144 @@ pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> Result<i
     Ok(row.seq)
 }
 
+/// The chain's head: its last row's seq and hash (seq 0 and [`GENESIS`] while it is empty).
+/// This is what is anchored outside the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Head {
+    pub seq: i64,
+    pub hash: String,
+    /// Whether the chain is keyed up to here (every later row must be).
+    pub keyed: bool,
+}
+
+impl Head {
+    /// The start of an empty chain.
+    pub fn genesis() -> Head {
+        Head {
+            seq: 0,
+            hash: GENESIS.to_owned(),
+            keyed: false,
+        }
+    }
+
+    /// The hash's first 16 hex digits, as a slip prints them.
+    pub fn short_hash(&self) -> &str {
+        self.hash.get(..16).unwrap_or(&self.hash)
+    }
+}
+
+/// The chain's current head, read from the database.
+pub async fn head(conn: &mut SqliteConnection) -> Result<Head, StoreError> {
+    let last: Option<(i64, String, i64)> =
+        sqlx::query_as("SELECT seq, hash, chain FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(conn)
+            .await?;
+    Ok(last.map_or_else(Head::genesis, |(seq, hash, chain)| Head {
+        seq,
+        hash,
+        keyed: chain == KEYED_CHAIN,
+    }))
+}
+
+/// A copy of the head kept outside the database (the anchor file, a printed slip, head
+/// office): the chain must still reach `seq` with a hash starting with `hash`. Every anchor is
+/// written by a version that keys the chain, so every row after an anchor must be keyed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Anchor {
+    pub seq: i64,
+    /// The full hash, or its first hex digits (at least [`MIN_ANCHOR_HEX`]) off a slip.
+    pub hash: String,
+}
+
+/// An anchor given as `SEQ:HASH` is not one.
+#[derive(Debug, thiserror::Error)]
+#[error("an anchor is SEQ:HASH with at least {MIN_ANCHOR_HEX} hex digits of the hash")]
+pub struct BadAnchor;
+
+impl std::str::FromStr for Anchor {
+    type Err = BadAnchor;
+
+    /// `SEQ:HASH`, as read off a daily summary slip (`#SEQ HASH` there).
+    fn from_str(text: &str) -> Result<Anchor, BadAnchor> {
+        let (seq, hash) = text.trim().split_once(':').ok_or(BadAnchor)?;
+        Anchor::new(seq.trim().trim_start_matches('#'), hash.trim())
+    }
+}
+
+impl Anchor {
+    fn new(seq: &str, hash: &str) -> Result<Anchor, BadAnchor> {
+        let seq: i64 = seq.parse().map_err(|_| BadAnchor)?;
+        let hex_ok = hash.len() >= MIN_ANCHOR_HEX
+            && hash.len() <= GENESIS.len()
+            && hash.bytes().all(|b| b.is_ascii_hexdigit());
+        if seq < 0 || !hex_ok {
+            return Err(BadAnchor);
+        }
+        Ok(Anchor {
+            seq,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+
+    fn matches(&self, hash: &str) -> bool {
+        hash.starts_with(&self.hash)
+    }
+}
+
+/// The anchors recorded in the anchor file (none if there is no file yet). Each line is
+/// `SEQ HASH AT WHY`; lines starting with `#` are comments.
+pub fn read_anchors(path: &Path) -> Result<Vec<Anchor>, StoreError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(StoreError::Anchors(format!("{}: {e}", path.display()))),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
+        .map(|(n, line)| {
+            let mut fields = line.split_whitespace();
+            let seq = fields.next().unwrap_or_default();
+            let hash = fields.next().unwrap_or_default();
+            // An anchor file must hold whole hashes: a short one there was not written by us.
+            Anchor::new(seq, hash)
+                .ok()
+                .filter(|a| a.hash.len() == GENESIS.len())
+                .ok_or_else(|| StoreError::Anchors(format!("{} line {}", path.display(), n + 1)))
+        })
+        .collect()
+}
+
+/// Appends `head` to the anchor file (created if missing) and flushes it to disk: an anchor
+/// lost in a power cut would let the tail after the previous one be cut unseen.
+pub fn write_anchor(
+    path: &Path,
+    head: &Head,
+    at: DateTime<Utc>,
+    why: &str,
+) -> Result<(), StoreError> {
+    let failed = |e: std::io::Error| StoreError::Anchors(format!("{}: {e}", path.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(failed)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(failed)?;
+    // `why` is ours (start, shutdown, a workstation's summary): one word per field.
+    let why = why.replace(char::is_whitespace, "_");
+    writeln!(
+        file,
+        "{} {} {} {why}",
+        head.seq,
+        head.hash,
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )
+    .map_err(failed)?;
+    file.sync_data().map_err(failed)
+}
+
 /// What is wrong at the first broken link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
@@ -162,6 +353,13 @@ pub enum Problem {
     /// The row's `prev_hash` is not the previous row's hash (a row before it was removed or
     /// re-hashed).
     Unlinked,
+    /// A plain (unkeyed) row where the chain is keyed: history re-chained without the key.
+    Unkeyed,
+    /// The row was anchored (or already verified) with another hash: history re-chained.
+    Rechained,
+    /// The chain ends at `last` before this anchored (or already verified) row: the tail was
+    /// cut off.
+    Cut { last: i64 },
 }
 
 /// The first row where the chain breaks.
@@ -172,11 +370,16 @@ pub struct BrokenLink {
     pub problem: Problem,
 }
 
-/// The result of walking the whole chain.
+/// The result of checking the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
-    /// Rows read, up to and including the broken one.
+    /// Rows read, up to and including the broken one; only those after the verified head
+    /// given to [`verify`] (the whole chain when none was).
     pub rows_checked: u64,
+    /// Anchors the chain reached with the same hash.
+    pub anchors_checked: u64,
+    /// The last row checked and found whole: where the next incremental check starts.
+    pub head: Head,
     pub broken: Option<BrokenLink>,
 }
 
@@ -189,7 +392,14 @@ impl VerifyReport {
 impl fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.broken {
-            None => write!(f, "audit trail OK: {} rows checked", self.rows_checked),
+            None => write!(
+                f,
+                "audit trail OK: {} rows checked, {} anchors reached, head #{} {}",
+                self.rows_checked,
+                self.anchors_checked,
+                self.head.seq,
+                self.head.short_hash()
+            ),
             Some(b) => {
                 write!(
                     f,
@@ -207,55 +417,123 @@ impl fmt::Display for VerifyReport {
                     Problem::Unlinked => {
                         write!(f, "its prev_hash does not match the previous row's hash")
                     }
+                    Problem::Unkeyed => {
+                        write!(
+                            f,
+                            "the row is not keyed (history re-chained without the key)"
+                        )
+                    }
+                    Problem::Rechained => write!(
+                        f,
+                        "the row's hash differs from its anchor (history re-chained)"
+                    ),
+                    Problem::Cut { last } => write!(
+                        f,
+                        "the row was anchored but the chain ends at seq {last} (tail cut off)"
+                    ),
                 }
             }
         }
     }
 }
 
-/// Walks all rows in `seq` order and reports the first broken link.
-pub async fn verify(conn: &mut SqliteConnection) -> Result<VerifyReport, StoreError> {
-    let mut rows = sqlx::query_as::<_, AuditRow>(
-        "SELECT seq, store_id, at, staff_id, role, workstation, action, target, detail, result, \
-         prev_hash, hash FROM audit_log ORDER BY seq",
-    )
-    .fetch(conn);
-    let mut rows_checked = 0;
-    // The previous row's seq and hash; before the first row, seq 0 and the genesis hash.
-    let mut prev_seq = 0;
-    let mut prev_hash = GENESIS.to_owned();
-    while let Some(row) = rows.next().await {
-        let row = row?;
-        rows_checked += 1;
-        // seq starts at 1 and is never reused, so any jump is a removal.
-        let problem = if row.seq != prev_seq + 1 {
-            Some(Problem::Removed {
-                from: prev_seq + 1,
-                to: row.seq - 1,
-            })
-        } else if row.prev_hash != prev_hash {
-            Some(Problem::Unlinked)
-        } else if row.hash != row.expected_hash() {
-            Some(Problem::Edited)
-        } else {
-            None
+/// Checks the chain under the audit `key`: from the start, or only the rows after `since` (a
+/// head verified before, which must still be there with the same hash), and that it reaches
+/// every anchor after that point with the same hash. Reports the first broken link.
+pub async fn verify(
+    conn: &mut SqliteConnection,
+    key: &[u8],
+    since: Option<&Head>,
+    anchors: &[Anchor],
+) -> Result<VerifyReport, StoreError> {
+    let start = since.cloned().unwrap_or_else(Head::genesis);
+    let mut report = VerifyReport {
+        rows_checked: 0,
+        anchors_checked: 0,
+        head: start.clone(),
+        broken: None,
+    };
+    // Every anchor was written by a keyed version: rows after the earliest must be keyed.
+    let keyed_after = anchors.iter().map(|a| a.seq).min();
+    let mut anchors: Vec<&Anchor> = anchors.iter().filter(|a| a.seq > start.seq).collect();
+    anchors.sort_by_key(|a| a.seq);
+    let mut anchors = anchors.into_iter().peekable();
+    if start.seq > 0 {
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = ?1")
+                .bind(start.seq)
+                .fetch_optional(&mut *conn)
+                .await?;
+        let problem = match stored {
+            Some(hash) if hash == start.hash => None,
+            Some(_) => Some(Problem::Rechained),
+            None => Some(Problem::Cut {
+                last: head(&mut *conn).await?.seq,
+            }),
         };
         if let Some(problem) = problem {
-            return Ok(VerifyReport {
-                rows_checked,
-                broken: Some(BrokenLink {
-                    seq: row.seq,
-                    problem,
-                }),
+            report.broken = Some(BrokenLink {
+                seq: start.seq,
+                problem,
             });
+            return Ok(report);
         }
-        prev_seq = row.seq;
-        prev_hash = row.hash;
     }
-    Ok(VerifyReport {
-        rows_checked,
-        broken: None,
-    })
+    let sql = format!("SELECT {ROW_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq");
+    let mut rows = sqlx::query_as::<_, AuditRow>(&sql)
+        .bind(start.seq)
+        .fetch(&mut *conn);
+    let mut prev = start;
+    while let Some(row) = rows.next().await {
+        let row = row?;
+        report.rows_checked += 1;
+        let must_be_keyed = prev.keyed || keyed_after.is_some_and(|after| row.seq > after);
+        let mut anchored_here = 0;
+        // seq starts at 1 and is never reused, so any jump is a removal.
+        let problem = if row.seq != prev.seq + 1 {
+            Some(Problem::Removed {
+                from: prev.seq + 1,
+                to: row.seq - 1,
+            })
+        } else if row.prev_hash != prev.hash {
+            Some(Problem::Unlinked)
+        } else if must_be_keyed && row.chain != KEYED_CHAIN {
+            Some(Problem::Unkeyed)
+        } else if row.expected_hash(key).as_deref() != Some(row.hash.as_str()) {
+            Some(Problem::Edited)
+        } else {
+            let mut problem = None;
+            while let Some(anchor) = anchors.next_if(|a| a.seq <= row.seq) {
+                if !anchor.matches(&row.hash) {
+                    problem = Some(Problem::Rechained);
+                    break;
+                }
+                anchored_here += 1;
+            }
+            problem
+        };
+        if let Some(problem) = problem {
+            report.broken = Some(BrokenLink {
+                seq: row.seq,
+                problem,
+            });
+            return Ok(report);
+        }
+        report.anchors_checked += anchored_here;
+        prev = Head {
+            seq: row.seq,
+            hash: row.hash,
+            keyed: row.chain == KEYED_CHAIN,
+        };
+        report.head = prev.clone();
+    }
+    if let Some(anchor) = anchors.next() {
+        report.broken = Some(BrokenLink {
+            seq: anchor.seq,
+            problem: Problem::Cut { last: prev.seq },
+        });
+    }
+    Ok(report)
 }
 
 /// The newest rows, newest first: up to `limit` rows with `seq < before` (all if None).
@@ -264,12 +542,21 @@ pub async fn recent(
     before: Option<i64>,
     limit: u32,
 ) -> Result<Vec<AuditRow>, StoreError> {
-    Ok(sqlx::query_as::<_, AuditRow>(
-        "SELECT seq, store_id, at, staff_id, role, workstation, action, target, detail, result, \
-         prev_hash, hash FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2",
-    )
+    Ok(sqlx::query_as::<_, AuditRow>(&format!(
+        "SELECT {ROW_COLUMNS} FROM audit_log WHERE seq < ?1 ORDER BY seq DESC LIMIT ?2"
+    ))
     .bind(before.unwrap_or(i64::MAX))
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await?)
+}
+
+/// What this process knows about the chain: the head it last verified (the next check starts
+/// there) and the head it last anchored (not written twice).
+#[derive(Debug, Default)]
+pub struct ChainWatch {
+    /// The head the last check verified: the next check starts there.
+    pub verified: Mutex<Option<Head>>,
+    /// The head last written to the anchor file: not written twice.
+    pub anchored: Mutex<Option<Head>>,
 }

@@ -18,6 +18,9 @@ pub enum StoreError {
     Corrupt(&'static str),
     #[error("amount out of range: {0}")]
     Amount(&'static str),
+    /// The audit anchor file cannot be read or written, or holds a line that is no anchor.
+    #[error("audit anchor file {0}")]
+    Anchors(String),
 }
 
 /// Decimal ¥ → INTEGER fen column.

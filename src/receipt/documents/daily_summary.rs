@@ -1,5 +1,6 @@
 //! The end-of-day membership summary of one workstation: operations counted by kind, sales
-//! with a card, points earned and redeemed, new members by tier, fees.
+//! with a card, points earned and redeemed, new members by tier, fees, and the audit chain's
+//! head at printing (the paper anchor: `verify-audit --anchor SEQ:HASH` checks it later).
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -52,6 +53,13 @@ pub struct OperationCount {
     pub count: u32,
 }
 
+/// The audit chain's head as printed: its last row and that row's hash (first hex digits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailySummary {
     /// `at` is when the summary was printed.
@@ -69,6 +77,9 @@ pub struct DailySummary {
     pub points_redeemed: i64,
     pub new_members: PerTier<u32>,
     pub replacement_fees: Decimal,
+    /// None on a summary made before the chain was anchored on paper.
+    #[serde(default)]
+    pub audit_head: Option<AuditHead>,
 }
 
 pub fn daily_summary(d: &DailySummary, language: Language) -> Document {
@@ -103,6 +114,12 @@ pub fn daily_summary(d: &DailySummary, language: Language) -> Document {
     s.pair_bold(l.total, new_members.to_string());
     s.rule();
     s.pair(l.replacement_fees, money(d.replacement_fees));
+    if let Some(head) = &d.audit_head {
+        s.rule();
+        // On its own line, so a 32-column slip holds the 16 digits whole.
+        s.pair(l.audit_head, format!("#{}", head.seq));
+        s.text(head.hash.clone(), Align::Right, false);
+    }
     s.center(l.end, false);
     s.cut();
     s.finish(DocumentKind::DailySummary)

@@ -12,7 +12,7 @@ pub mod sale;
 pub mod upgrade;
 pub mod voucher;
 
-pub use daily_summary::{daily_summary, DailySummary, Operation, OperationCount};
+pub use daily_summary::{daily_summary, AuditHead, DailySummary, Operation, OperationCount};
 pub use enrolment::{enrolment_slip, welcome_gift_voucher, EnrolmentSlip, WelcomeGift};
 pub use loss_report::{loss_report_confirmation, LossReportSlip};
 pub use parking::{parking_tickets, ParkingSlip};
