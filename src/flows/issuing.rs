@@ -61,6 +61,17 @@ pub async fn issue<T>(
         Err(error) => return Err(guard.void("write_failed", error).await),
     };
     let mut tx = k.db.writer.begin().await?;
+    let still_reserved = store::cards::find(&mut tx, &reserved.number)
+        .await?
+        .is_some_and(|c| c.state == CardState::Reserved);
+    if !still_reserved {
+        // The write outlived the card time limit and the sweep voided the number.
+        return Err(FlowError::conflict(
+            "the card took too long to write and its number was voided: start again",
+            None,
+            Some("card"),
+        ));
+    }
     record_written(&mut tx, action, &reserved.number, &written).await?;
     match activate(&mut tx, &reserved).await {
         Ok(value) => {

@@ -4,6 +4,7 @@
 //! Every driver call blocks (hardware does): callers run it on a blocking thread.
 
 pub mod device;
+pub mod journal;
 pub mod network;
 pub mod spool;
 pub mod status;
@@ -19,6 +20,7 @@ use utoipa::ToSchema;
 
 use crate::config::Config;
 use crate::receipt::render::{Language, Paper, Style};
+pub use journal::{Evidence, SendJournal};
 pub use status::PrinterState;
 
 /// One document on its way to paper: the job id (the spool names its files by it), the
@@ -37,6 +39,11 @@ pub trait PrinterDriver: Send + Sync {
     fn status(&self) -> Result<PrinterState, PrintError>;
     /// Sends the job's bytes. The spool also keeps the preview.
     fn print(&self, job: &Job<'_>) -> Result<(), PrintError>;
+    /// After a crash: whether `job` reached this printer, if the driver can tell from its
+    /// own records (making them whole); `None` leaves it to the send journal.
+    fn settle(&self, _job: &Job<'_>) -> Option<Evidence> {
+        None
+    }
 }
 
 /// Why a job did not print. The message is for the operator, in Chinese and English.
@@ -56,6 +63,12 @@ pub enum PrintError {
     CoverOpen,
     #[error("打印机故障 / Printer fault: {0}")]
     Io(String),
+    /// The kiosk stopped before the job reached the printer.
+    #[error("打印中断，未送达打印机：请重试 / Printing was interrupted before the job reached the printer: retry it")]
+    Interrupted,
+    /// The kiosk stopped while sending: the paper may hold all or part of it.
+    #[error("打印中断，可能已打印：重试将打印副本 / Printing was interrupted while sending; it may have printed: a retry prints a COPY")]
+    MaybePrinted,
 }
 
 /// The fault of a failed job as a code for the UI and the queue (`paper_out`, …).
@@ -68,6 +81,8 @@ pub enum PrintFault {
     PaperOut,
     CoverOpen,
     Io,
+    Interrupted,
+    MaybePrinted,
 }
 
 impl PrintFault {
@@ -79,6 +94,8 @@ impl PrintFault {
             PrintFault::PaperOut => "paper_out",
             PrintFault::CoverOpen => "cover_open",
             PrintFault::Io => "io",
+            PrintFault::Interrupted => "interrupted",
+            PrintFault::MaybePrinted => "maybe_printed",
         }
     }
 
@@ -90,6 +107,8 @@ impl PrintFault {
             PrintFault::PaperOut,
             PrintFault::CoverOpen,
             PrintFault::Io,
+            PrintFault::Interrupted,
+            PrintFault::MaybePrinted,
         ]
         .into_iter()
         .find(|f| f.as_str() == s)
@@ -105,6 +124,8 @@ impl PrintError {
             PrintError::PaperOut => PrintFault::PaperOut,
             PrintError::CoverOpen => PrintFault::CoverOpen,
             PrintError::Io(_) => PrintFault::Io,
+            PrintError::Interrupted => PrintFault::Interrupted,
+            PrintError::MaybePrinted => PrintFault::MaybePrinted,
         }
     }
 
@@ -210,6 +231,7 @@ impl PrinterConfig {
 pub struct Printer {
     pub config: PrinterConfig,
     pub driver: Arc<dyn PrinterDriver>,
+    journal: Arc<SendJournal>,
     lock: Mutex<()>,
 }
 
@@ -218,15 +240,24 @@ pub struct Printer {
 pub type Abandoned = Arc<AtomicBool>;
 
 impl Printer {
-    pub fn new(config: PrinterConfig, driver: Arc<dyn PrinterDriver>) -> Printer {
+    pub fn new(
+        config: PrinterConfig,
+        driver: Arc<dyn PrinterDriver>,
+        journal: Arc<SendJournal>,
+    ) -> Printer {
         Printer {
             config,
             driver,
+            journal,
             lock: Mutex::new(()),
         }
     }
 
-    fn from_config(config: PrinterConfig, default_spool: &Path) -> Printer {
+    fn from_config(
+        config: PrinterConfig,
+        default_spool: &Path,
+        journal: Arc<SendJournal>,
+    ) -> Printer {
         let timeout = Duration::from_millis(config.timeout_ms);
         let driver: Arc<dyn PrinterDriver> = match config.driver {
             DriverKind::Network => Arc::new(network::NetworkPrinter::new(
@@ -244,7 +275,7 @@ impl Printer {
                     .unwrap_or_else(|| default_spool.to_path_buf()),
             )),
         };
-        Printer::new(config, driver)
+        Printer::new(config, driver, journal)
     }
 
     pub fn style(&self) -> Style {
@@ -300,8 +331,9 @@ impl Printer {
         self.driver.status()
     }
 
-    /// Blocking: checks the status and, if the printer is ready, sends the job. Returns the
-    /// state it printed in (paper near end, status unknown). Does nothing once `abandoned`.
+    /// Blocking: checks the status and, if the printer is ready, sends the job between the
+    /// journal's two markers. Returns the state it printed in (paper near end, status
+    /// unknown). Does nothing once `abandoned`.
     pub fn run(&self, job: &Job<'_>, abandoned: &Abandoned) -> Result<PrinterState, PrintError> {
         let _one_at_a_time = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         if abandoned.load(Ordering::SeqCst) {
@@ -312,7 +344,14 @@ impl Printer {
         if abandoned.load(Ordering::SeqCst) {
             return Err(PrintError::Timeout);
         }
+        self.journal
+            .sending(job.id)
+            .map_err(|e| PrintError::Io(format!("print journal: {e}")))?;
         self.driver.print(job)?;
+        // The paper has it; a failed marker only makes a restart print a COPY, never twice.
+        if let Err(e) = self.journal.sent(job.id) {
+            tracing::warn!(job_id = job.id, "print journal: {e}");
+        }
         Ok(state)
     }
 }
@@ -323,6 +362,8 @@ pub struct Printers {
     configured: HashMap<String, Arc<Printer>>,
     fallback: Arc<Printer>,
     spool_dir: PathBuf,
+    /// Shared by every printer; in the spool folder, beside the demo's files.
+    pub journal: Arc<SendJournal>,
     printing: Mutex<HashSet<i64>>,
 }
 
@@ -349,19 +390,25 @@ impl Printers {
     }
 
     pub fn new(printers: &[PrinterConfig], spool_dir: &Path) -> Printers {
+        let journal = Arc::new(SendJournal::new(spool_dir.join(".journal")));
         let configured = printers
             .iter()
             .map(|c| {
                 (
                     c.workstation.clone(),
-                    Arc::new(Printer::from_config(c.clone(), spool_dir)),
+                    Arc::new(Printer::from_config(c.clone(), spool_dir, journal.clone())),
                 )
             })
             .collect();
         Printers {
             configured,
-            fallback: Arc::new(Printer::from_config(PrinterConfig::spool("*"), spool_dir)),
+            fallback: Arc::new(Printer::from_config(
+                PrinterConfig::spool("*"),
+                spool_dir,
+                journal.clone(),
+            )),
             spool_dir: spool_dir.to_path_buf(),
+            journal,
             printing: Mutex::new(HashSet::new()),
         }
     }
@@ -449,6 +496,8 @@ mod tests {
             PrintError::PaperOut,
             PrintError::CoverOpen,
             PrintError::Io("x".into()),
+            PrintError::Interrupted,
+            PrintError::MaybePrinted,
         ] {
             let f = e.fault();
             assert_eq!(PrintFault::parse(f.as_str()), Some(f));

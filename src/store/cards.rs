@@ -335,3 +335,14 @@ pub async fn reserved_before(
     .fetch_all(conn)
     .await?)
 }
+
+/// How many reservations the sweep has voided (issues a killed kiosk left), for the health
+/// check.
+pub async fn stale_reservations_voided(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM card_events
+         WHERE kind = 'voided' AND json_extract(detail, '$.reason') = 'stale_reservation'",
+    )
+    .fetch_one(conn)
+    .await?)
+}
