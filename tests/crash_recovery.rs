@@ -419,7 +419,7 @@ fn network(workstation: &str, printer: &CapturePrinter) -> PrinterConfig {
 
 /// Lays down the journal marker a crash at that point leaves.
 fn journal_marker(dir: &Path, id: i64, marker: &str) {
-    let journal = dir.join("spool").join(".journal");
+    let journal = dir.join("kiosk.print-journal");
     std::fs::create_dir_all(&journal).expect("journal");
     std::fs::write(journal.join(format!("{id}.{marker}")), b"").expect("marker");
 }

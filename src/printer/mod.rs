@@ -362,7 +362,8 @@ pub struct Printers {
     configured: HashMap<String, Arc<Printer>>,
     fallback: Arc<Printer>,
     spool_dir: PathBuf,
-    /// Shared by every printer; in the spool folder, beside the demo's files.
+    /// Shared by every printer; beside the database (`kiosk.print-journal/`), as it is the
+    /// database's record that it completes.
     pub journal: Arc<SendJournal>,
     printing: Mutex<HashSet<i64>>,
 }
@@ -386,11 +387,17 @@ impl Drop for Printing<'_> {
 
 impl Printers {
     pub fn from_config(config: &Config) -> Printers {
-        Printers::new(&config.printers, &config.spool_dir)
+        Printers::new(
+            &config.printers,
+            &config.spool_dir,
+            &config.database.with_extension("print-journal"),
+        )
     }
 
-    pub fn new(printers: &[PrinterConfig], spool_dir: &Path) -> Printers {
-        let journal = Arc::new(SendJournal::new(spool_dir.join(".journal")));
+    /// The printers of `printers` (others spool to `spool_dir`), journaling their sends in
+    /// `journal_dir`.
+    pub fn new(printers: &[PrinterConfig], spool_dir: &Path, journal_dir: &Path) -> Printers {
+        let journal = Arc::new(SendJournal::new(journal_dir.to_path_buf()));
         let configured = printers
             .iter()
             .map(|c| {
@@ -457,7 +464,7 @@ mod tests {
             address: Some("127.0.0.1:9100".into()),
             ..PrinterConfig::spool("checkout-1")
         };
-        let printers = Printers::new(&[net], Path::new("var/spool"));
+        let printers = Printers::new(&[net], Path::new("var/spool"), Path::new("var/j"));
         assert_eq!(
             printers.for_workstation("checkout-1").config.driver,
             DriverKind::Network
@@ -469,7 +476,7 @@ mod tests {
 
     #[test]
     fn one_print_of_a_job_at_a_time() {
-        let printers = Printers::new(&[], Path::new("var/spool"));
+        let printers = Printers::new(&[], Path::new("var/spool"), Path::new("var/j"));
         let first = printers.begin(7);
         assert!(first.is_some());
         assert!(printers.begin(7).is_none());
