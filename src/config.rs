@@ -43,6 +43,9 @@ pub struct Config {
     pub key_file: PathBuf,
     /// Time limit of one card operation, milliseconds.
     pub card_timeout_ms: u64,
+    /// The longest a whole card issue (reserve → write → activate) may take, seconds: a
+    /// reservation older than this was left by a crash and is voided.
+    pub card_issue_limit_seconds: u64,
     /// Demo / training mode: virtual cards inserted into the vpcd readers through the API.
     pub demo_tray: Vec<TraySlot>,
     /// Where the demo tray keeps the virtual cards taken out of the readers.
@@ -87,6 +90,7 @@ impl Default for Config {
             readers: Vec::new(),
             key_file: PathBuf::from("var/issuer-key.toml"),
             card_timeout_ms: 5000,
+            card_issue_limit_seconds: 120,
             demo_tray: Vec::new(),
             demo_cards_dir: PathBuf::from("var/demo/cards"),
             printers: Vec::new(),

@@ -84,7 +84,11 @@ impl Kiosk {
         let config = Arc::new(config);
         let group_commit = GroupCommit::start(db.writer.clone(), config.commit_batch_max);
         let readers = Arc::new(ReaderHub::new(&config.readers));
-        let printers = Arc::new(Printers::new(&config.printers, &config.spool_dir));
+        let printers = Arc::new(Printers::new(
+            &config.printers,
+            &config.spool_dir,
+            &config.database.with_extension("print-journal"),
+        ));
         let sessions = Arc::new(Sessions::new(chrono::Duration::minutes(i64::from(
             config.session_idle_minutes,
         ))));

@@ -26,6 +26,7 @@ pub mod demo;
 pub mod domain;
 pub mod flows;
 pub mod http;
+pub mod jobs;
 pub mod kiosk;
 pub mod printer;
 pub mod receipt;

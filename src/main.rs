@@ -15,7 +15,8 @@ use member_kiosk::card::reader::CardReader;
 use member_kiosk::card::tray::CardTray;
 use member_kiosk::clock::SystemClock;
 use member_kiosk::config::{CardReaderKind, Config};
-use member_kiosk::flows::{audit as audit_chain, readers, review, staff};
+use member_kiosk::flows::{readers, review, staff};
+use member_kiosk::jobs::JobRunner;
 use member_kiosk::kiosk::Kiosk;
 use member_kiosk::secrets::DataSecrets;
 use member_kiosk::store::{audit, Db};
@@ -188,17 +189,15 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             tracing::info!(address = %listener.local_addr()?, store = %kiosk.config.store_id, "kiosk serving");
-            let (stop, stopped) = tokio::sync::watch::channel(false);
-            let daily = tokio::spawn(review::run_daily(kiosk.clone(), stopped.clone()));
-            let anchoring = tokio::spawn(audit_chain::anchor_periodically(kiosk.clone(), stopped));
+            let jobs = JobRunner::start(&kiosk)
+                .await
+                .context("settling print jobs left pending")?;
             if kiosk.config.card_reader == CardReaderKind::Pcsc {
                 readers::start(&kiosk).context("starting the card reader monitor")?;
             }
             http::serve(listener, kiosk.clone(), shutdown_signal()).await?;
-            let _ = stop.send(true);
             kiosk.readers.stop();
-            let _ = daily.await;
-            let _ = anchoring.await;
+            jobs.stop().await;
             // The last anchor, once no request can add a row.
             kiosk
                 .anchor_audit("shutdown")

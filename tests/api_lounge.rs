@@ -535,3 +535,35 @@ async fn r_exp_1_vip_purchase_before_a_mid_year_replacement_keeps_the_card_activ
     assert_eq!(counts(&summary), (1, 0, 0), "{summary}");
     assert_eq!(app.lookup(&new).await["state"], "active");
 }
+
+/// R-UPG-2, R-ENR-7, R-EXP-3: the Gold card from an upgrade a month before the VIP card's
+/// year ends has a year of its own, so the review at the old card's year end leaves it be.
+#[tokio::test]
+async fn r_upg_2_an_upgraded_card_has_its_own_year_and_is_not_reviewed_at_the_old_year_end() {
+    let app = spawn_app().await;
+    let vip = app.enrol_card(1, "300.00", ordinary_birth()).await;
+    assert_eq!(app.lookup(&vip).await["expiry"], "2027-03-09");
+    // VIP ×0.95: ¥10,540 → 10,013 paid → 1,001 points, enough for Gold (R-UPG-1).
+    app.card_sale("S-1", &vip, "10540.00", "10013.00").await;
+    app.set_day(day(2027, 2, 9));
+    let (status, up) = app
+        .post(&format!("/api/cards/{vip}/upgrade"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{up}");
+    let gold = up["new_card"]["card_number"]
+        .as_str()
+        .expect("new number")
+        .to_owned();
+    assert_eq!(up["new_card"]["valid_from"], "2027-02-09");
+    assert_eq!(up["new_card"]["expiry"], "2028-02-08");
+
+    app.set_day(day(2027, 3, 11));
+    assert_eq!(counts(&review(&app, "2027-03-11").await), (0, 0, 0));
+    let view = app.lookup(&gold).await;
+    assert_eq!(
+        view["tier"], "gold",
+        "not downgraded a month after upgrading"
+    );
+    assert_eq!(view["expiry"], "2028-02-08");
+    assert_eq!(view["usable"], true);
+}

@@ -1,773 +1,517 @@
-//! Crash recovery: the real kiosk binary under concurrent sales and enrolments, killed with
-//! SIGKILL at random moments and started again on the same database. After every restart:
-//! each sale a till got a 2xx for is there exactly once and as answered, `integrity_check`
-//! passes, every card sale's ledger entries match it and the balances it answered, every sale
-//! has its outbox row and its receipt's print job, the audit chain verifies (`verify-audit`),
-//! and no print job or card reservation is left dangling. Tills retry the requests a kill left
-//! unanswered, as a real till would.
-//!
-//! `CRASH_KILLS` sets the number of kills (default 20), `CRASH_SEED` the seed (printed):
-//! `CRASH_KILLS=1000 cargo test --release --test crash_recovery -- --nocapture`.
+//! Crash recovery. `kill_loop`: the real binary killed under load, every invariant checked
+//! after each restart. Here: what a killed, hung or cancelled kiosk leaves behind, and how the next start settles it:
+//! a card reservation written but never activated (voided at once when the request is
+//! dropped, by the sweep once it outlives the card time limit when the process died), and
+//! print jobs left `pending` between the send and its record (settled from the spool files
+//! and the send journal; a job that may have printed is only ever printed again as a COPY).
 
 mod common;
+/// The real binary killed with SIGKILL under load, again and again.
+#[path = "crash/kill_loop.rs"]
+mod kill_loop;
 
-use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::path::Path;
+use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use common::{applicant, cash, regular};
-use proptest::prelude::Rng;
-use proptest::test_runner::{RngAlgorithm, TestRng};
-use serde_json::{json, Value};
-use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Connection, SqliteConnection};
+use common::capture_printer::CapturePrinter;
+use common::*;
+use member_kiosk::card::memory::MemoryCardReader;
+use member_kiosk::card::reader::{CardRead, CardReader, CardSeen, ReaderError, Written};
+use member_kiosk::card::record::CardIdentity;
+use member_kiosk::clock::{Clock, FixedClock};
+use member_kiosk::config::Config;
+use member_kiosk::flows::enrolment::{enrol, EnrolmentRequest};
+use member_kiosk::flows::{issuing, printing, FlowError};
+use member_kiosk::jobs::JobRunner;
+use member_kiosk::kiosk::Kiosk;
+use member_kiosk::printer::{DriverKind, PrinterConfig};
+use member_kiosk::receipt::document::{Block, Document, DocumentKind};
+use member_kiosk::receipt::render::{self, Language, Paper, Style};
+use member_kiosk::store::print_jobs::{self, JobState};
+use serde_json::json;
 
-/// The supervisor the tills sign in as (a throwaway database).
-const PIN: &str = "582917";
-/// Concurrent tills ringing sales; one more lounge task enrols.
-const TILLS: usize = 4;
-/// A reservation older than this was left by a crash and must have been voided: the default
-/// card issue time limit (reserve → write → activate).
-const RESERVATION_LIMIT: Duration = Duration::from_secs(120);
+// ---- card reservations ----------------------------------------------------------------------
 
-/// A seeded, reproducible generator (kill moments, baskets), from the seed printed.
-fn seeded(seed: u64) -> TestRng {
-    TestRng::from_seed(RngAlgorithm::ChaCha, &[seed.to_le_bytes(); 4].concat())
+/// A reader that writes the card, says so, then stops dead until `release` (a kiosk killed
+/// or hung between the card write and the activation).
+struct FreezeAfterWrite {
+    inner: MemoryCardReader,
+    written: Mutex<mpsc::Sender<()>>,
+    release: Mutex<mpsc::Receiver<()>>,
 }
 
-/// 0 to `n` − 1.
-fn below(rng: &mut TestRng, n: u64) -> u64 {
-    rng.next_u64() % n.max(1)
-}
+impl CardReader for FreezeAfterWrite {
+    fn read(&self, workstation: &str) -> Result<CardRead, ReaderError> {
+        self.inner.read(workstation)
+    }
 
-/// A request a till sent and has not had an answer to: retried after the restart.
-#[derive(Clone)]
-struct Unanswered {
-    receipt_no: String,
-    body: Value,
-}
-
-/// What the tills learnt, shared by the load tasks.
-#[derive(Default)]
-struct Tills {
-    /// Acknowledged sales: receipt number → the answer.
-    acknowledged: BTreeMap<String, Value>,
-    /// Sent, no answer yet (in flight when the kiosk died).
-    in_flight: BTreeMap<String, Unanswered>,
-    /// Acknowledged enrolments: the new card numbers.
-    enrolled: Vec<String>,
-    /// Refused by a rule (a redemption raced by another till, an applicant seen before).
-    refused: u64,
-    /// Answered neither 2xx nor a rule's 422.
-    unexpected: Vec<String>,
-}
-
-/// The figures the run prints; every one but the first group must end at zero.
-#[derive(Default, Debug)]
-struct Figures {
-    kills: u64,
-    sales_acknowledged: usize,
-    sales_found: usize,
-    enrolments_acknowledged: usize,
-    retries_replayed: u64,
-    retries_committed: u64,
-    refused: u64,
-    /// Reservations a kill left, still within the card issue time limit (swept once older).
-    reservations_within_limit: u64,
-    // ---- must be zero ----
-    sales_lost: usize,
-    duplicates: u64,
-    answers_differing: u64,
-    enrolments_lost: u64,
-    ledger_mismatches: u64,
-    balances_differing: u64,
-    negative_balances: u64,
-    sales_without_outbox: u64,
-    sales_without_print_job: u64,
-    dangling_print_jobs: u64,
-    dangling_reservations: u64,
-    audit_failures: u64,
-    integrity_failures: u64,
-    unexpected_answers: usize,
-}
-
-impl Figures {
-    fn faults(&self) -> [(&'static str, u64); 14] {
-        [
-            ("sales lost", self.sales_lost as u64),
-            ("duplicates", self.duplicates),
-            (
-                "answers differing from the stored sale",
-                self.answers_differing,
-            ),
-            ("enrolments lost", self.enrolments_lost),
-            ("sales whose ledger entries differ", self.ledger_mismatches),
-            (
-                "answered balances differing from the ledger",
-                self.balances_differing,
-            ),
-            ("negative running balances", self.negative_balances),
-            ("sales without their outbox row", self.sales_without_outbox),
-            (
-                "sales without their receipt's print job",
-                self.sales_without_print_job,
-            ),
-            (
-                "dangling print jobs (pending after a restart)",
-                self.dangling_print_jobs,
-            ),
-            ("dangling reservations", self.dangling_reservations),
-            ("audit chain failures", self.audit_failures),
-            ("integrity_check failures", self.integrity_failures),
-            ("unexpected answers", self.unexpected_answers as u64),
-        ]
+    fn write(
+        &self,
+        workstation: &str,
+        identity: &CardIdentity,
+        expected: &CardSeen,
+    ) -> Result<Written, ReaderError> {
+        let written = self.inner.write(workstation, identity, expected)?;
+        let _ = self.written.lock().expect("lock").send(());
+        let _ = self.release.lock().expect("lock").recv();
+        Ok(written)
     }
 }
 
-/// The kiosk's files and the environment every command runs with.
-struct Store {
-    _dir: tempfile::TempDir,
-    db: PathBuf,
-    log: PathBuf,
-    spool: PathBuf,
+/// The reader, the "card written" signal and the release.
+fn freezing_reader() -> (Arc<FreezeAfterWrite>, mpsc::Receiver<()>, mpsc::Sender<()>) {
+    let (written_tx, written_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel();
+    let reader = Arc::new(FreezeAfterWrite {
+        inner: MemoryCardReader::with_blank_stock(Arc::new(test_keys())),
+        written: Mutex::new(written_tx),
+        release: Mutex::new(release_rx),
+    });
+    (reader, written_rx, release_tx)
 }
 
-impl Store {
-    fn command(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_member-kiosk"));
-        cmd.env("KIOSK_DATABASE", &self.db)
-            .env("KIOSK_KEY_FILE", self.db.with_extension("keys.toml"))
-            .env("KIOSK_SPOOL_DIR", &self.spool)
-            .env("KIOSK_CARD_READER", "memory")
-            .env("KIOSK_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
-            .env("KIOSK_LOOKUPS_PER_MINUTE", "100000000")
-            .env_remove("KIOSK_CONFIG")
-            .env_remove("KIOSK_ISSUER_KEY")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null());
-        match std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.log)
-        {
-            Ok(log) => cmd.stderr(log),
-            Err(_) => cmd.stderr(Stdio::null()),
-        };
-        cmd
-    }
+fn enrolment(n: u32, receipt: &str) -> EnrolmentRequest {
+    serde_json::from_value(json!({
+        "applicant": applicant(n, day(1980, 5, 17)),
+        "receipts": [receipt],
+    }))
+    .expect("request")
+}
 
-    /// Starts `serve` on a free port: the process and its address.
-    fn start(&self) -> (Child, String) {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let mut cmd = self.command();
-        cmd.arg("serve")
-            .env("KIOSK_LISTEN", format!("127.0.0.1:{port}"));
-        let child = cmd.spawn().expect("kiosk starts");
-        (child, format!("http://127.0.0.1:{port}"))
-    }
-
-    /// `verify-audit`: exit 0 when the chain holds.
-    fn audit_verifies(&self) -> bool {
-        self.command()
-            .arg("verify-audit")
-            .status()
-            .expect("verify-audit runs")
-            .success()
-    }
-
-    async fn open(&self) -> SqliteConnection {
-        SqliteConnection::connect_with(&SqliteConnectOptions::new().filename(&self.db))
-            .await
-            .expect("open the database")
+/// A second kiosk process on `app`'s database file, with its own clock and card reader.
+fn second_kiosk_config(app: &TestApp) -> Config {
+    Config {
+        database: app.dir.path().join("kiosk.db"),
+        spool_dir: app.dir.path().join("spool-2"),
+        // Long enough that only the freeze ends the write.
+        card_timeout_ms: 600_000,
+        ..Config::default()
     }
 }
 
-fn setup() -> Store {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store {
-        db: dir.path().join("kiosk.db"),
-        log: dir.path().join("kiosk.log"),
-        spool: dir.path().join("spool"),
-        _dir: dir,
-    };
-    let seeded = store
-        .command()
-        .args(["demo-data", "--members", "12"])
-        .status()
-        .expect("demo-data runs");
-    assert!(seeded.success(), "demo-data failed: {}", log_tail(&store));
-    let mut bootstrap = store
-        .command()
-        .args([
-            "bootstrap-supervisor",
-            "--staff-number",
-            "S001",
-            "--name",
-            "店长",
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("bootstrap runs");
-    writeln!(bootstrap.stdin.take().expect("stdin"), "{PIN}").expect("PIN");
-    assert!(
-        bootstrap.wait().expect("bootstrap").success(),
-        "bootstrap failed: {}",
-        log_tail(&store)
-    );
-    store
-}
-
-fn log_tail(store: &Store) -> String {
-    let log = std::fs::read_to_string(&store.log).unwrap_or_default();
-    let start = log.len().saturating_sub(2000);
-    log.get(start..).unwrap_or_default().to_owned()
-}
-
-/// Waits for the kiosk to answer, then signs the supervisor in at `workstation`.
-async fn sign_in(client: &reqwest::Client, base: &str, workstation: &str) -> String {
-    let answer: Value = client
-        .post(format!("{base}/api/sessions"))
-        .json(&json!({ "staff_number": "S001", "pin": PIN, "workstation": workstation }))
-        .send()
+async fn card_states(app: &TestApp) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT number, state FROM cards ORDER BY number")
+        .fetch_all(&app.kiosk.db.reader)
         .await
-        .expect("sign in")
-        .json()
-        .await
-        .expect("sign-in answer");
-    answer["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no token: {answer}"))
-        .to_owned()
+        .expect("cards")
 }
 
-async fn wait_up(client: &reqwest::Client, store: &Store, base: &str) {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(30) {
-        if let Ok(r) = client.get(format!("{base}/api/health")).send().await {
-            if r.status().is_success() {
-                return;
-            }
+async fn wait_for_void(app: &TestApp, number: &str) {
+    for _ in 0..100 {
+        if app.lookup(number).await["state"] == "void" {
+            return;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the kiosk did not come up: {}", log_tail(store));
+    panic!("card {number} was not voided");
 }
 
-/// The usable demo cards (active, not on a future start), to ring card sales on.
-async fn usable_cards(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    store: &Store,
-) -> Vec<String> {
-    let mut conn = store.open().await;
-    let numbers: Vec<String> =
-        sqlx::query_scalar("SELECT number FROM cards WHERE state = 'active' ORDER BY number")
-            .fetch_all(&mut conn)
+#[tokio::test]
+async fn a_kiosk_killed_between_card_write_and_activation_leaves_a_reservation_the_sweep_voids() {
+    let app = spawn_app().await;
+    app.guest_cash_sale("Q-1", "6000.00").await;
+    app.guest_cash_sale("Q-2", "6000.00").await;
+
+    // Another kiosk process on the same database enrols the applicant and is killed right
+    // after the card was written: its own runtime, on its own thread, never gets further.
+    let (reader, written, release) = freezing_reader();
+    let config = second_kiosk_config(&app);
+    let at = app.clock.now();
+    let (done_tx, done_rx) = mpsc::channel::<Result<(), FlowError>>();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async move {
+            let kiosk = Kiosk::start(
+                config,
+                Arc::new(FixedClock::new(at)),
+                reader,
+                Arc::new(test_secrets()),
+            )
             .await
-            .expect("cards");
-    let mut usable = Vec::new();
-    for number in numbers {
-        let view: Value = client
-            .get(format!("{base}/api/cards/{number}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("lookup")
-            .json()
-            .await
-            .expect("lookup answer");
-        if view["usable"] == true {
-            usable.push(number);
-        }
-    }
-    assert!(usable.len() >= 3, "the demo store has usable cards");
-    usable
-}
-
-/// Sends one sale; records the answer. `false` when the kiosk is gone (no answer).
-async fn ring(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    tills: &Mutex<Tills>,
-    sale: Unanswered,
-) -> Option<(u16, Value)> {
-    tills
-        .lock()
-        .unwrap()
-        .in_flight
-        .insert(sale.receipt_no.clone(), sale.clone());
-    let sent = client
-        .post(format!("{base}/api/sales"))
-        .bearer_auth(token)
-        .json(&sale.body)
-        .send()
-        .await;
-    let response = sent.ok()?;
-    let status = response.status().as_u16();
-    let answer: Value = response.json().await.ok()?;
-    let mut t = tills.lock().unwrap();
-    t.in_flight.remove(&sale.receipt_no);
-    match status {
-        201 => {
-            t.acknowledged.insert(sale.receipt_no, answer.clone());
-        }
-        422 if answer["rule"].is_string() => t.refused += 1,
-        _ => t
-            .unexpected
-            .push(format!("{} → {status} {answer}", sale.receipt_no)),
-    }
-    Some((status, answer))
-}
-
-/// A till: card sales (quoted first, some redeeming points) and guest sales until stopped.
-#[allow(clippy::too_many_arguments)]
-async fn till(
-    client: reqwest::Client,
-    base: String,
-    token: String,
-    cards: Arc<Vec<String>>,
-    tills: Arc<Mutex<Tills>>,
-    stop: Arc<AtomicBool>,
-    next_receipt: Arc<AtomicU32>,
-    seed: u64,
-) {
-    let mut rng = seeded(seed);
-    while !stop.load(Ordering::SeqCst) {
-        let receipt_no = format!("K-{}", next_receipt.fetch_add(1, Ordering::SeqCst));
-        let lines = json!([
-            regular("GOODS", &format!("{}.{:02}", 10 + below(&mut rng, 900), below(&mut rng, 100)), 1 + below(&mut rng, 3) as u32),
-            { "sku": "WATCH", "class": "special_a", "unit_price": format!("{}.00", 50 + below(&mut rng, 300)), "quantity": 1 },
-        ]);
-        let body = if below(&mut rng, 4) == 0 {
-            let amount = format!("{}.00", 20 + below(&mut rng, 500));
-            json!({ "receipt_no": receipt_no, "till_id": "T01",
-                    "lines": [regular("GOODS", &amount, 1)], "tenders": cash(&amount) })
-        } else {
-            let card = &cards[below(&mut rng, cards.len() as u64) as usize];
-            let quoted = client
-                .post(format!("{base}/api/quotes"))
-                .bearer_auth(&token)
-                .json(&json!({ "card_number": card, "lines": lines }))
-                .send()
-                .await;
-            let Some(quote) = (match quoted {
-                Ok(r) => r.json::<Value>().await.ok(),
-                Err(_) => None,
-            }) else {
-                break;
-            };
-            let redeem = if below(&mut rng, 4) == 0
-                && quote["max_redeemable_points"].as_i64() >= Some(100)
-            {
-                100
-            } else {
-                0
-            };
-            let payable = if redeem > 0 {
-                let quoted = client
-                    .post(format!("{base}/api/quotes"))
-                    .bearer_auth(&token)
-                    .json(&json!({ "card_number": card, "lines": lines, "redeem_points": redeem }))
-                    .send()
-                    .await;
-                match quoted {
-                    Ok(r) => r.json::<Value>().await.ok().map(|q| q["payable"].clone()),
-                    Err(_) => None,
-                }
-            } else {
-                Some(quote["payable"].clone())
-            };
-            let Some(Value::String(payable)) = payable else {
-                break;
-            };
-            json!({ "receipt_no": receipt_no, "till_id": "T01", "card_number": card,
-                    "lines": lines, "tenders": cash(&payable), "redeem_points": redeem })
-        };
-        let sale = Unanswered { receipt_no, body };
-        if ring(&client, &base, &token, &tills, sale).await.is_none() {
-            break;
-        }
-    }
-}
-
-/// The lounge: a guest's ¥400 cash sale, then her enrolment with it, until stopped.
-#[allow(clippy::too_many_arguments)]
-async fn lounge(
-    client: reqwest::Client,
-    base: String,
-    till_token: String,
-    lounge_token: String,
-    tills: Arc<Mutex<Tills>>,
-    stop: Arc<AtomicBool>,
-    next_applicant: Arc<AtomicU32>,
-) {
-    while !stop.load(Ordering::SeqCst) {
-        let n = next_applicant.fetch_add(1, Ordering::SeqCst);
-        let receipt_no = format!("E-{n}");
-        let body = json!({ "receipt_no": receipt_no, "till_id": "T01",
-                           "lines": [regular("SCARF", "400.00", 1)], "tenders": cash("400.00") });
-        let sale = Unanswered {
-            receipt_no: receipt_no.clone(),
-            body,
-        };
-        match ring(&client, &base, &till_token, &tills, sale).await {
-            Some((201, _)) => {}
-            Some(_) => continue,
-            None => break,
-        }
-        let birth = NaiveDate::from_ymd_opt(1961, 1, 1)
-            .and_then(|d| d.checked_add_days(chrono::Days::new(u64::from(n))))
-            .expect("birth date");
-        let sent = client
-            .post(format!("{base}/api/members"))
-            .bearer_auth(&lounge_token)
-            .json(&json!({ "applicant": applicant(90_000 + n, birth), "receipts": [receipt_no] }))
-            .send()
-            .await;
-        let Ok(response) = sent else { break };
-        let status = response.status().as_u16();
-        let Ok(answer) = response.json::<Value>().await else {
-            break;
-        };
-        let mut t = tills.lock().unwrap();
-        match (status, answer["card"]["card_number"].as_str()) {
-            (201, Some(card)) => t.enrolled.push(card.to_owned()),
-            (422 | 409, _) if answer["error"].is_string() => t.refused += 1,
-            _ => t
-                .unexpected
-                .push(format!("enrolment {n} → {status} {answer}")),
-        }
-    }
-}
-
-/// Retries every request the last kill left unanswered (same receipt, same body): each must
-/// now be answered, as a replay or as a fresh commit.
-async fn retry_unanswered(
-    client: &reqwest::Client,
-    base: &str,
-    token: &str,
-    tills: &Mutex<Tills>,
-    figures: &mut Figures,
-    stored: &HashMap<String, i64>,
-) {
-    let unanswered: Vec<Unanswered> = tills.lock().unwrap().in_flight.values().cloned().collect();
-    for sale in unanswered {
-        let was_stored = stored.contains_key(&sale.receipt_no);
-        match ring(client, base, token, tills, sale.clone()).await {
-            Some((201, answer)) => {
-                if was_stored {
-                    figures.retries_replayed += 1;
-                    // A replay names its receipt's print job, as the first answer did.
-                    if answer["print"][0]["job_id"].as_i64().is_none() {
-                        tills.lock().unwrap().unexpected.push(format!(
-                            "replay of {} without its print outcome: {answer}",
-                            sale.receipt_no
-                        ));
-                    }
-                } else {
-                    figures.retries_committed += 1;
-                }
-            }
-            Some(_) => {}
-            None => panic!("the restarted kiosk did not answer a retry"),
-        }
-    }
-}
-
-/// The answer as stored and replayed: without the print outcomes, which change as jobs print.
-fn without_print(mut answer: Value) -> Value {
-    if let Some(map) = answer.as_object_mut() {
-        map.remove("print");
-    }
-    answer
-}
-
-/// Checks every invariant on the database as the restarted kiosk left it; adds to `figures`.
-/// Returns the receipts stored (receipt number → copies) for the retries.
-async fn check(store: &Store, tills: &Mutex<Tills>, figures: &mut Figures) -> HashMap<String, i64> {
-    let mut conn = store.open().await;
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await
-        .expect("integrity_check");
-    if integrity != "ok" {
-        figures.integrity_failures += 1;
-        eprintln!("integrity_check: {integrity}");
-    }
-
-    let rows: Vec<(i64, String, Option<String>, i64, i64, String)> = sqlx::query_as(
-        "SELECT id, receipt_no, card_number, points_earned, redeem_points, response FROM sales",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .expect("sales");
-    let mut stored: HashMap<String, i64> = HashMap::new();
-    let mut responses: HashMap<String, Value> = HashMap::new();
-    for (_, receipt_no, _, _, _, response) in &rows {
-        *stored.entry(receipt_no.clone()).or_default() += 1;
-        responses.insert(
-            receipt_no.clone(),
-            serde_json::from_str(response).unwrap_or(Value::Null),
-        );
-    }
-    figures.duplicates = stored.values().filter(|&&n| n > 1).count() as u64;
-
-    // Every card sale's ledger entries: earned less redeemed (no refunds in this load).
-    let ledger: Vec<(i64, String, i64, Option<i64>)> =
-        sqlx::query_as("SELECT seq, card_number, points, sale_id FROM points_ledger ORDER BY seq")
-            .fetch_all(&mut conn)
-            .await
-            .expect("ledger");
-    let mut by_sale: HashMap<i64, (i64, i64)> = HashMap::new();
-    let mut running: HashMap<String, i64> = HashMap::new();
-    let mut balance_after_sale: HashMap<i64, i64> = HashMap::new();
-    figures.negative_balances = 0;
-    for (seq, card, points, sale_id) in &ledger {
-        let balance = running.entry(card.clone()).or_default();
-        *balance += points;
-        if *balance < 0 {
-            figures.negative_balances += 1;
-        }
-        if let Some(sale) = sale_id {
-            let entry = by_sale.entry(*sale).or_default();
-            entry.0 += points;
-            entry.1 = *seq;
-            balance_after_sale.insert(*sale, *balance);
-        }
-    }
-    figures.ledger_mismatches = rows
-        .iter()
-        .filter(|(id, _, card, earned, redeemed, _)| {
-            let booked = by_sale.get(id).map_or(0, |e| e.0);
-            match card {
-                Some(_) => booked != earned - redeemed,
-                None => booked != 0,
-            }
-        })
-        .count() as u64;
-    let sale_ids: HashMap<&str, i64> = rows.iter().map(|r| (r.1.as_str(), r.0)).collect();
-
-    {
-        let t = tills.lock().unwrap();
-        figures.sales_acknowledged = t.acknowledged.len();
-        figures.sales_found = 0;
-        figures.sales_lost = 0;
-        figures.answers_differing = 0;
-        figures.balances_differing = 0;
-        for (receipt_no, answer) in &t.acknowledged {
-            match stored.get(receipt_no) {
-                Some(_) => figures.sales_found += 1,
-                None => {
-                    figures.sales_lost += 1;
-                    eprintln!("acknowledged sale {receipt_no} is missing");
-                    continue;
-                }
-            }
-            if without_print(answer.clone()) != without_print(responses[receipt_no].clone()) {
-                figures.answers_differing += 1;
-                eprintln!(
-                    "{receipt_no}: answered {answer}\nstored {}",
-                    responses[receipt_no]
-                );
-            }
-            // The balance the till was told is the ledger's right after this sale's entries.
-            if let (Some(told), Some(after)) = (
-                answer["points"]["balance"].as_i64(),
-                balance_after_sale.get(&sale_ids[receipt_no.as_str()]),
-            ) {
-                if told != *after {
-                    figures.balances_differing += 1;
-                }
-            }
-        }
-        figures.unexpected_answers = t.unexpected.len();
-        for line in &t.unexpected {
-            eprintln!("unexpected: {line}");
-        }
-    }
-    let enrolled = tills.lock().unwrap().enrolled.clone();
-    figures.enrolments_acknowledged = enrolled.len();
-    figures.enrolments_lost = 0;
-    for card in &enrolled {
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM cards WHERE number = ?1")
-            .bind(card)
-            .fetch_optional(&mut conn)
-            .await
-            .expect("card");
-        if state.as_deref() != Some("active") {
-            figures.enrolments_lost += 1;
-        }
-    }
-
-    figures.sales_without_outbox = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sales s WHERE (SELECT COUNT(*) FROM outbox o
-           WHERE o.topic = 'sale' AND o.entity_id = s.store_id || ':' || s.receipt_no) <> 1",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .expect("outbox");
-    figures.sales_without_print_job = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM print_jobs j
-           WHERE j.id = json_extract(s.response, '$.print[0].job_id'))",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .expect("print jobs");
-    // Jobs the killed kiosk left pending must be settled by the restarted one (give a
-    // start-up task a moment); the load has not started yet, so none is being printed.
-    let mut pending: i64 = 0;
-    for _ in 0..10 {
-        pending = sqlx::query_scalar("SELECT COUNT(*) FROM print_jobs WHERE state = 'pending'")
-            .fetch_one(&mut conn)
-            .await
-            .expect("pending jobs");
-        if pending == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    figures.dangling_print_jobs = figures.dangling_print_jobs.max(pending as u64);
-    let reserved: Vec<String> =
-        sqlx::query_scalar("SELECT created_at FROM cards WHERE state = 'reserved'")
-            .fetch_all(&mut conn)
-            .await
-            .expect("reservations");
-    let limit = chrono::Duration::from_std(RESERVATION_LIMIT).expect("limit");
-    let stale = reserved
-        .iter()
-        .filter(|at| {
-            DateTime::parse_from_rfc3339(at)
-                .map_or(true, |at| Utc::now() - at.with_timezone(&Utc) > limit)
-        })
-        .count() as u64;
-    figures.dangling_reservations = figures.dangling_reservations.max(stale);
-    figures.reservations_within_limit = reserved.len() as u64 - stale;
-    if !store.audit_verifies() {
-        figures.audit_failures += 1;
-    }
-    stored
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whole() {
-    let kills: u64 = std::env::var("CRASH_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
-    let seed: u64 = std::env::var("CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
+            .expect("second kiosk starts");
+            let action = kiosk.action("L01", "lounge");
+            let result = enrol(&kiosk, &action, enrolment(1, "Q-1")).await;
+            let _ = done_tx.send(result.map(|_| ()));
         });
-    println!("crash_recovery: {kills} kills, seed {seed} (CRASH_SEED={seed} repeats the run)");
-    let store = setup();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client");
-    let tills = Arc::new(Mutex::new(Tills::default()));
-    let mut figures = Figures::default();
-    let mut rng = seeded(seed);
-    let next_receipt = Arc::new(AtomicU32::new(1));
-    let next_applicant = Arc::new(AtomicU32::new(1));
-    let mut cards: Option<Arc<Vec<String>>> = None;
-    let started = Instant::now();
+    });
+    tokio::task::spawn_blocking(move || written.recv_timeout(Duration::from_secs(20)))
+        .await
+        .expect("join")
+        .expect("the card was written");
 
-    for round in 0..=kills {
-        let (mut kiosk, base) = store.start();
-        wait_up(&client, &store, &base).await;
-        let stored = check(&store, &tills, &mut figures).await;
-        let till_token = sign_in(&client, &base, "T01").await;
-        retry_unanswered(&client, &base, &till_token, &tills, &mut figures, &stored).await;
-        if round == kills {
-            check(&store, &tills, &mut figures).await;
-            let _ = kiosk.kill();
-            let _ = kiosk.wait();
-            break;
-        }
-        let cards = match &cards {
-            Some(c) => c.clone(),
-            None => cards
-                .insert(Arc::new(
-                    usable_cards(&client, &base, &till_token, &store).await,
-                ))
-                .clone(),
-        };
-        let lounge_token = sign_in(&client, &base, "lounge").await;
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut load = tokio::task::JoinSet::new();
-        for _ in 0..TILLS {
-            load.spawn(till(
-                client.clone(),
-                base.clone(),
-                till_token.clone(),
-                cards.clone(),
-                tills.clone(),
-                stop.clone(),
-                next_receipt.clone(),
-                rng.next_u64(),
-            ));
-        }
-        load.spawn(lounge(
-            client.clone(),
-            base.clone(),
-            till_token.clone(),
-            lounge_token,
-            tills.clone(),
-            stop.clone(),
-            next_applicant.clone(),
-        ));
-        tokio::time::sleep(Duration::from_millis(100 + below(&mut rng, 700))).await;
-        kiosk.kill().expect("SIGKILL the kiosk");
-        let _ = kiosk.wait();
-        figures.kills += 1;
-        stop.store(true, Ordering::SeqCst);
-        while let Some(done) = load.join_next().await {
-            done.expect("load task");
-        }
-    }
+    let cards = card_states(&app).await;
+    assert_eq!(cards.len(), 1);
+    let (reserved, state) = cards[0].clone();
+    assert_eq!(state, "reserved");
+    // The bug: a reserved card counts as the person's card, so they can never enrol again.
+    let again = app
+        .post(
+            "/api/members",
+            json!({ "applicant": applicant(1, day(1980, 5, 17)), "receipts": ["Q-2"] }),
+        )
+        .await;
+    assert_refused(&again, 422, Some("R-ENR-3"), Some("applicant.id_document"));
+    // Within the card time limit the reservation is an issue in progress: left alone.
+    let swept = issuing::void_stale_reservations(&app.kiosk)
+        .await
+        .expect("sweep");
+    assert_eq!(swept.voided, 0);
 
-    figures.refused = tills.lock().unwrap().refused;
-    println!(
-        "crash_recovery: {} kills in {:.1} s; sales acknowledged {}, found {}; enrolments \
-         acknowledged {}; retried after a kill: {} replayed, {} committed; refused by a rule {}; \
-         reservations within the issue time limit {}",
-        figures.kills,
-        started.elapsed().as_secs_f64(),
-        figures.sales_acknowledged,
-        figures.sales_found,
-        figures.enrolments_acknowledged,
-        figures.retries_replayed,
-        figures.retries_committed,
-        figures.refused,
-        figures.reservations_within_limit,
-    );
-    for (what, count) in figures.faults() {
-        println!("  {what:<48} {count}");
-    }
-    let faults: Vec<_> = figures
-        .faults()
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .collect();
+    // Past the limit the job runner's sweep (it runs at start) voids it and says which.
+    app.clock.set(at + chrono::Duration::seconds(121));
+    let jobs = JobRunner::start(&app.kiosk).await.expect("jobs start");
+    wait_for_void(&app, &reserved).await;
+    jobs.stop().await;
+    let (reason,): (String,) = sqlx::query_as(
+        "SELECT json_extract(detail, '$.reason') FROM card_events WHERE card_number = ?1 AND kind = 'voided'",
+    )
+    .bind(&reserved)
+    .fetch_one(&app.kiosk.db.reader)
+    .await
+    .expect("voided event");
+    assert_eq!(reason, "stale_reservation");
+
+    let (status, body) = app
+        .post(
+            "/api/members",
+            json!({ "applicant": applicant(1, day(1980, 5, 17)), "receipts": ["Q-2"] }),
+        )
+        .await;
+    assert_eq!(status, 201, "the person enrols again: {body}");
+    let issued = TestApp::card_number(&body);
+    assert_ne!(issued, reserved, "a voided number is never reused");
+
+    // The hung kiosk wakes up: it may not activate the number the sweep voided.
+    release.send(()).expect("release");
+    let late = tokio::task::spawn_blocking(move || done_rx.recv_timeout(Duration::from_secs(20)))
+        .await
+        .expect("join")
+        .expect("the hung kiosk finishes");
+    assert!(matches!(late, Err(FlowError::Conflict { .. })), "{late:?}");
+    assert_eq!(app.lookup(&reserved).await["state"], "void");
+    assert_eq!(app.lookup(&issued).await["state"], "active");
+}
+
+#[tokio::test]
+async fn the_sweep_reports_what_it_voided_masked() {
+    let app = spawn_app().await;
+    app.guest_cash_sale("Q-1", "6000.00").await;
+    let (reader, written, release) = freezing_reader();
+    let config = second_kiosk_config(&app);
+    let at = app.clock.now();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async move {
+            let kiosk = Kiosk::start(
+                config,
+                Arc::new(FixedClock::new(at)),
+                reader,
+                Arc::new(test_secrets()),
+            )
+            .await
+            .expect("second kiosk starts");
+            let action = kiosk.action("L01", "lounge");
+            let _ = enrol(&kiosk, &action, enrolment(1, "Q-1")).await;
+        });
+    });
+    tokio::task::spawn_blocking(move || written.recv_timeout(Duration::from_secs(20)))
+        .await
+        .expect("join")
+        .expect("the card was written");
+    let reserved = card_states(&app).await[0].0.clone();
+
+    app.clock.set(at + chrono::Duration::minutes(3));
+    let swept = issuing::void_stale_reservations(&app.kiosk)
+        .await
+        .expect("sweep");
+
+    assert_eq!(swept.voided, 1);
+    assert_eq!(swept.cards.len(), 1);
+    assert!(swept.cards[0].ends_with(&reserved[reserved.len() - 4..]));
     assert!(
-        faults.is_empty(),
-        "after {} kills (seed {seed}): {faults:?}",
-        figures.kills
+        !swept.cards[0].contains(&reserved[..8]),
+        "masked: {swept:?}"
     );
-    assert!(figures.sales_acknowledged > 0, "the load rang no sale");
+    let (_, health) = app.get("/api/health").await;
+    assert_eq!(health["stale_reservations_voided"], 1, "{health}");
+    // Swept once: a second sweep finds nothing.
+    let again = issuing::void_stale_reservations(&app.kiosk)
+        .await
+        .expect("sweep");
+    assert_eq!(again.voided, 0);
+    drop(release);
+}
+
+#[tokio::test]
+async fn an_issue_cancelled_after_the_card_write_voids_its_reservation_at_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (reader, written, release) = freezing_reader();
+    let app = spawn_app().await;
+    app.guest_cash_sale("Q-1", "6000.00").await;
+    let config = Config {
+        spool_dir: dir.path().join("spool"),
+        ..second_kiosk_config(&app)
+    };
+    let kiosk = Kiosk::start(config, app.clock.clone(), reader, Arc::new(test_secrets()))
+        .await
+        .expect("kiosk starts");
+    let k = kiosk.clone();
+    let task = tokio::spawn(async move {
+        let action = k.action("L01", "lounge");
+        enrol(&k, &action, enrolment(1, "Q-1")).await
+    });
+    tokio::task::spawn_blocking(move || written.recv_timeout(Duration::from_secs(20)))
+        .await
+        .expect("join")
+        .expect("the card was written");
+
+    // The request is dropped (the client went away) between the write and the activation.
+    task.abort();
+    let reserved = card_states(&app).await[0].0.clone();
+    wait_for_void(&app, &reserved).await;
+    drop(release);
+    assert_eq!(
+        app.count("qualifying_receipts").await,
+        0,
+        "the receipt is free"
+    );
+}
+
+// ---- print jobs -----------------------------------------------------------------------------
+
+fn receipt(total: &str) -> Document {
+    Document {
+        kind: DocumentKind::SaleReceipt,
+        blocks: vec![
+            Block::Title {
+                text: "Demo Department Store".into(),
+            },
+            Block::Pair {
+                left: "合计 Total".into(),
+                right: total.into(),
+                bold: true,
+            },
+            Block::Cut,
+        ],
+        copy: false,
+    }
+}
+
+fn mm80_zh() -> Style {
+    Style {
+        paper: Paper::Mm80,
+        language: Language::Zh,
+    }
+}
+
+fn config_in(dir: &Path, printers: Vec<PrinterConfig>) -> Config {
+    Config {
+        database: dir.join("kiosk.db"),
+        spool_dir: dir.join("spool"),
+        printers,
+        ..Config::default()
+    }
+}
+
+async fn start(config: Config) -> Kiosk {
+    let clock = Arc::new(FixedClock::new(store_time(day(2026, 3, 10))));
+    let cards = Arc::new(MemoryCardReader::with_blank_stock(Arc::new(test_keys())));
+    Kiosk::start(config, clock, cards, Arc::new(test_secrets()))
+        .await
+        .expect("kiosk starts")
+}
+
+/// A kiosk stored `doc` as a job of `workstation` and stopped before recording its result:
+/// the job row as the crash leaves it (pending); `files` then lays down what reached the
+/// spool or the journal. Returns the job id.
+async fn crashed_with_pending_job(config: &Config, workstation: &str, doc: &Document) -> i64 {
+    let kiosk = start(config.clone()).await;
+    let mut conn = kiosk.db.writer.acquire().await.expect("writer");
+    let id = print_jobs::insert(&mut conn, workstation, doc, kiosk.clock.now(), None)
+        .await
+        .expect("job");
+    drop(conn);
+    kiosk.db.close().await;
+    id
+}
+
+async fn job(kiosk: &Kiosk, id: i64) -> print_jobs::PrintJob {
+    printing::find(kiosk, id).await.expect("job")
+}
+
+#[tokio::test]
+async fn a_spooled_job_whose_preview_was_not_written_is_printed_and_its_preview_restored() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = config_in(dir.path(), Vec::new());
+    let doc = receipt("¥10.00");
+    let id = crashed_with_pending_job(&config, "lounge", &doc).await;
+    // The crash came after the ESC/POS file, before the preview.
+    let spool = dir.path().join("spool");
+    std::fs::create_dir_all(&spool).expect("spool");
+    std::fs::write(
+        spool.join(format!("{id}.bin")),
+        render::escpos(&doc, &mm80_zh()),
+    )
+    .expect("bin");
+
+    let kiosk = start(config).await;
+    let jobs = JobRunner::start(&kiosk).await.expect("start");
+
+    assert_eq!(jobs.settled.printed, vec![id]);
+    jobs.stop().await;
+    assert_eq!(job(&kiosk, id).await.state, JobState::Printed);
+    assert_eq!(
+        std::fs::read_to_string(spool.join(format!("{id}.txt"))).expect("preview restored"),
+        render::preview(&doc, &mm80_zh())
+    );
+    // It printed: a retry is refused, a reprint is a COPY.
+    assert!(matches!(
+        printing::retry(&kiosk, id).await,
+        Err(FlowError::Conflict { .. })
+    ));
+    let copy = printing::reprint(&kiosk, id).await.expect("reprint");
+    assert!(job(&kiosk, copy.job_id).await.document.copy);
+}
+
+#[tokio::test]
+async fn a_spooled_job_with_only_a_preview_did_not_print_and_its_retry_is_the_original() {
+    let dir = tempfile::tempdir().expect("dir");
+    let config = config_in(dir.path(), Vec::new());
+    let doc = receipt("¥20.00");
+    let id = crashed_with_pending_job(&config, "lounge", &doc).await;
+    // The old order: preview first, crash before the ESC/POS file.
+    let spool = dir.path().join("spool");
+    std::fs::create_dir_all(&spool).expect("spool");
+    std::fs::write(
+        spool.join(format!("{id}.txt")),
+        render::preview(&doc, &mm80_zh()),
+    )
+    .expect("txt");
+
+    let kiosk = start(config).await;
+    let jobs = JobRunner::start(&kiosk).await.expect("start");
+
+    assert_eq!(jobs.settled.interrupted, vec![id]);
+    jobs.stop().await;
+    let stored = job(&kiosk, id).await;
+    assert_eq!(stored.state, JobState::Failed);
+    assert_eq!(stored.fault.map(|f| f.as_str()), Some("interrupted"));
+    assert!(
+        !spool.join(format!("{id}.txt")).exists(),
+        "no preview without its ESC/POS file"
+    );
+    let retried = printing::retry(&kiosk, id).await.expect("retry");
+    assert_eq!(retried.state, JobState::Printed);
+    assert_eq!(
+        std::fs::read(spool.join(format!("{id}.bin"))).expect("bin"),
+        render::escpos(&doc, &mm80_zh()),
+        "the original, printed once"
+    );
+    assert!(spool.join(format!("{id}.txt")).exists());
+}
+
+fn network(workstation: &str, printer: &CapturePrinter) -> PrinterConfig {
+    PrinterConfig {
+        driver: DriverKind::Network,
+        address: Some(printer.address()),
+        timeout_ms: 2000,
+        ..PrinterConfig::spool(workstation)
+    }
+}
+
+/// Lays down the journal marker a crash at that point leaves.
+fn journal_marker(dir: &Path, id: i64, marker: &str) {
+    let journal = dir.join("kiosk.print-journal");
+    std::fs::create_dir_all(&journal).expect("journal");
+    std::fs::write(journal.join(format!("{id}.{marker}")), b"").expect("marker");
+}
+
+#[tokio::test]
+async fn a_job_the_printer_took_whole_is_settled_printed_and_never_printed_again() {
+    let printer = CapturePrinter::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = config_in(dir.path(), vec![network("checkout-1", &printer)]);
+    let id = crashed_with_pending_job(&config, "checkout-1", &receipt("¥30.00")).await;
+    journal_marker(dir.path(), id, "sent");
+
+    let kiosk = start(config).await;
+    let jobs = JobRunner::start(&kiosk).await.expect("start");
+
+    assert_eq!(jobs.settled.printed, vec![id]);
+    jobs.stop().await;
+    assert!(matches!(
+        printing::retry(&kiosk, id).await,
+        Err(FlowError::Conflict { .. })
+    ));
+    assert!(printer.jobs().is_empty(), "no second original");
+    assert!(
+        !dir.path()
+            .join("spool/.journal")
+            .join(format!("{id}.sent"))
+            .exists(),
+        "settled markers are cleared"
+    );
+}
+
+#[tokio::test]
+async fn a_job_cut_off_while_sending_is_retried_only_as_a_copy() {
+    let printer = CapturePrinter::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = config_in(dir.path(), vec![network("checkout-1", &printer)]);
+    let doc = receipt("¥40.00");
+    let id = crashed_with_pending_job(&config, "checkout-1", &doc).await;
+    journal_marker(dir.path(), id, "sending");
+
+    let kiosk = start(config).await;
+    let jobs = JobRunner::start(&kiosk).await.expect("start");
+
+    assert_eq!(jobs.settled.maybe_printed, vec![id]);
+    jobs.stop().await;
+    let stored = job(&kiosk, id).await;
+    assert_eq!(stored.state, JobState::Failed);
+    assert_eq!(stored.fault.map(|f| f.as_str()), Some("maybe_printed"));
+    let retried = printing::retry(&kiosk, id).await.expect("retry");
+    assert_eq!(retried.state, JobState::Printed, "{retried:?}");
+    let copy = Document { copy: true, ..doc };
+    assert_eq!(
+        printer.wait_jobs(1).await,
+        vec![render::escpos(&copy, &mm80_zh())],
+        "a COPY, never a second original"
+    );
+}
+
+#[tokio::test]
+async fn a_job_that_never_reached_the_printer_is_retried_as_the_original() {
+    let printer = CapturePrinter::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = config_in(dir.path(), vec![network("checkout-1", &printer)]);
+    let doc = receipt("¥50.00");
+    let id = crashed_with_pending_job(&config, "checkout-1", &doc).await;
+
+    let kiosk = start(config).await;
+    let jobs = JobRunner::start(&kiosk).await.expect("start");
+
+    assert_eq!(jobs.settled.interrupted, vec![id]);
+    jobs.stop().await;
+    let retried = printing::retry(&kiosk, id).await.expect("retry");
+    assert_eq!(retried.state, JobState::Printed);
+    assert_eq!(
+        printer.wait_jobs(1).await,
+        vec![render::escpos(&doc, &mm80_zh())]
+    );
+}
+
+#[tokio::test]
+async fn a_printed_job_leaves_no_journal_marker_behind() {
+    let printer = CapturePrinter::start().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = config_in(dir.path(), vec![network("checkout-1", &printer)]);
+    let kiosk = start(config).await;
+    let outcome = printing::submit(&kiosk, "checkout-1", receipt("¥60.00"))
+        .await
+        .expect("submit");
+    assert_eq!(outcome.state, JobState::Printed);
+    assert_eq!(kiosk.printers.journal.jobs(), Vec::<i64>::new());
 }

@@ -505,9 +505,17 @@ async fn a_printer_fault_never_undoes_a_sale() {
         .await
         .expect("count");
     assert_eq!(sales, 1);
-    let jobs = printing::list(&app.kiosk, Some("T01"), None)
-        .await
-        .expect("jobs");
+    // The receipt's result is written with the next batch of sales, after the answer.
+    let mut jobs = Vec::new();
+    for _ in 0..100 {
+        jobs = printing::list(&app.kiosk, Some("T01"), None)
+            .await
+            .expect("jobs");
+        if jobs.iter().all(|j| j.state != JobState::Pending) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // The checkout flow queued the receipt after the commit; it waits for paper.
     assert_eq!(jobs.len(), 1, "{jobs:?}");
     assert_eq!(

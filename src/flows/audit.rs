@@ -1,18 +1,11 @@
-//! Keeping the audit chain honest while the kiosk runs: the back office's check, which reads
-//! only the rows added since the last one, and the anchors, copies of the chain's head written
-//! outside the database (the anchor file; the daily summary slip prints one) so a cut tail or a
-//! re-chained history no longer matches them. `Kiosk::audit_head` is what head-office sync
-//! will carry off the store.
-
-use std::time::Duration;
+//! The back office's check of the audit chain while the kiosk runs: it reads only the rows
+//! added since the last check, against the anchors (the chain's head written outside the
+//! database by `Kiosk::anchor_audit`; the daily summary slip prints one). `Kiosk::audit_head`
+//! is what head-office sync will carry off the store.
 
 use crate::kiosk::Kiosk;
 use crate::store::audit::{self, VerifyReport};
 use crate::store::StoreError;
-
-/// How often a running kiosk anchors the head (only if the chain grew): a tail cut off
-/// later than the last anchor is the most it can lose unseen.
-pub const ANCHOR_EVERY: Duration = Duration::from_secs(15 * 60);
 
 /// Checks the chain. The first check of this process, and any with `full`, walks the whole
 /// chain and every anchor in the anchor file; later ones check that the head verified last is
@@ -30,18 +23,4 @@ pub async fn check(k: &Kiosk, full: bool) -> Result<VerifyReport, StoreError> {
         *verified = Some(report.head.clone());
     }
     Ok(report)
-}
-
-/// Anchors the head every [`ANCHOR_EVERY`] until `shutdown` fires; a failure is logged and
-/// tried again at the next tick.
-pub async fn anchor_periodically(k: Kiosk, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(ANCHOR_EVERY) => {}
-            _ = shutdown.changed() => return,
-        }
-        if let Err(error) = k.anchor_audit("periodic").await {
-            tracing::error!(%error, "audit head not anchored");
-        }
-    }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{abandon, masked, record_written, reserve, write_card};
+use super::issuing::{issue, masked};
 use super::lookup::CardView;
 use super::FlowError;
 use crate::action::Action;
@@ -71,8 +71,8 @@ pub async fn enrol(
     })?;
     let expiry = card_expiry(&policy, action.today);
 
-    // Phase one: reserve the number (and the member record, if new). R-ENR-3 is checked
-    // through the ID number's lookup index: the number itself is stored sealed.
+    // The card is issued with the member record (if new) in its reservation. R-ENR-3 is
+    // checked through the ID number's lookup index: the number itself is stored sealed.
     let sealer = k.sealer.clone();
     let mut tx = k.db.writer.begin().await?;
     let member =
@@ -105,62 +105,49 @@ pub async fn enrol(
     let (_, receipts) = presented_receipts(&mut tx, &action.store_id, &req.receipts).await?;
     let spend = same_day_cash_spend(&receipts, action.today)?;
     let tier = tier_for_spend(&policy, spend)?;
-    let card = reserve(
-        &mut tx,
-        k,
-        action,
-        store::cards::NewCard {
-            member_id: &member.id,
-            tier,
-            valid_from: action.today,
-            expiry,
-            generation: 1,
-            replaces: None,
-            upgrade_points_carried: 0,
-        },
-        "enrolment",
-    )
+    let new_card = store::cards::NewCard {
+        member_id: &member.id,
+        tier,
+        valid_from: action.today,
+        expiry,
+        generation: 1,
+        replaces: None,
+        upgrade_points_carried: 0,
+    };
+    let (number, view, gift) = issue(k, action, tx, new_card, "enrolment", async |tx, card| {
+        // The receipts again: another enrolment may have claimed one while the card was
+        // being written.
+        let (sale_ids, receipts) = presented_receipts(tx, &action.store_id, &req.receipts).await?;
+        same_day_cash_spend(&receipts, action.today)?;
+        let number = &card.number;
+        store::receipts::claim(tx, &sale_ids, "enrolment", number, action.today).await?;
+        store::cards::set_state(tx, action, number, CardState::Active).await?;
+        store::card_events::record(tx, action, number, "issued", &json!({ "tier": tier, "qualifying_spend": spend, "valid_from": action.today, "expiry": expiry })).await?;
+        let gift = welcome_gift(&policy, tier);
+        if gift {
+            store::service_grants::record(
+                tx,
+                action,
+                GrantKind::WelcomeGift,
+                number,
+                &member.id,
+                1,
+                &json!({ "tier": tier }),
+            )
+            .await?;
+        }
+        // As stored: personal data sealed (R-SVC-1).
+        store::members::record_outbox(tx, action, &member.id).await?;
+        let card = store::cards::find(tx, number)
+            .await?
+            .ok_or(FlowError::NotFound {
+                what: "card",
+                field: "card_number",
+            })?;
+        let view = super::lookup::view(tx, &card, &member, action.today).await?;
+        Ok((card.number, view, gift))
+    })
     .await?;
-    let number = card.number.clone();
-    tx.commit().await?;
-
-    // Phase two: the card itself.
-    let written = write_card(k, action, &card).await?;
-
-    // Phase three: activate, claiming the receipts (re-checked: another enrolment may have
-    // used one while the card was being written).
-    let mut tx = k.db.writer.begin().await?;
-    record_written(&mut tx, action, &card.number, &written).await?;
-    let (sale_ids, receipts) = presented_receipts(&mut tx, &action.store_id, &req.receipts).await?;
-    if let Err(refusal) = same_day_cash_spend(&receipts, action.today) {
-        return Err(abandon(k, action, tx, &number, refusal.into()).await);
-    }
-    store::receipts::claim(&mut tx, &sale_ids, "enrolment", &number, action.today).await?;
-    store::cards::set_state(&mut tx, action, &number, CardState::Active).await?;
-    store::card_events::record(&mut tx, action, &number, "issued", &json!({ "tier": tier, "qualifying_spend": spend, "valid_from": action.today, "expiry": expiry })).await?;
-    let gift = welcome_gift(&policy, tier);
-    if gift {
-        store::service_grants::record(
-            &mut tx,
-            action,
-            GrantKind::WelcomeGift,
-            &number,
-            &member.id,
-            1,
-            &json!({ "tier": tier }),
-        )
-        .await?;
-    }
-    // As stored: personal data sealed (R-SVC-1).
-    store::members::record_outbox(&mut tx, action, &member.id).await?;
-    let card = store::cards::find(&mut tx, &number)
-        .await?
-        .ok_or(FlowError::NotFound {
-            what: "card",
-            field: "card_number",
-        })?;
-    let view = super::lookup::view(&mut tx, &card, &member, action.today).await?;
-    tx.commit().await?;
     tracing::info!(card = %masked(&number), tier = tier.as_str(), staff = %action.staff_id, "member enrolled");
     Ok(EnrolmentResult {
         member_id: member.id,

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::FlowError;
 use crate::kiosk::Kiosk;
-use crate::printer::{DriverKind, Job, PrintError, PrintFault, Printer, PrinterState};
+use crate::printer::{DriverKind, Evidence, Job, PrintError, PrintFault, Printer, PrinterState};
 use crate::receipt::document::Document;
 use crate::receipt::render::{self, Style};
 use crate::store::print_jobs::{self, JobState, PrintJob};
@@ -322,13 +322,91 @@ async fn attempt(
     let mut tx = k.db.writer.begin().await?;
     record_result(&mut tx, job_id, &result, k.clock.now()).await?;
     tx.commit().await?;
+    k.printers.journal.forget(job_id);
     Ok(outcome)
+}
+
+/// What the start-up settlement made of the jobs a stopped kiosk left `pending`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SettledJobs {
+    /// They reached the printer: marked printed (a reprint is a COPY).
+    pub printed: Vec<i64>,
+    /// They never reached it: failed, a retry prints the original.
+    pub interrupted: Vec<i64>,
+    /// The send was cut off: failed, and the job is now a COPY, so a retry never prints a
+    /// second original.
+    pub maybe_printed: Vec<i64>,
+}
+
+/// Settles every `pending` job from what reached its printer: the driver's own records (the
+/// spool's files) or else the send journal. Run at start, before any new job (a job being
+/// printed now is pending too).
+pub async fn settle_pending(k: &Kiosk) -> Result<SettledJobs, FlowError> {
+    let pending = {
+        let mut conn = k.db.reader.acquire().await?;
+        print_jobs::pending(&mut conn).await?
+    };
+    let mut settled = SettledJobs::default();
+    for job in pending {
+        let printer = k.printers.for_workstation(&job.workstation);
+        let (id, journal) = (job.id, k.printers.journal.clone());
+        let document = job.document.clone();
+        let evidence = match render_blocking(job.document, printer.style()).await {
+            Ok((preview, bytes)) => tokio::task::spawn_blocking(move || {
+                let job = Job {
+                    id,
+                    bytes: &bytes,
+                    preview: &preview,
+                };
+                printer
+                    .driver
+                    .settle(&job)
+                    .unwrap_or_else(|| journal.evidence(id))
+            })
+            .await
+            .unwrap_or(Evidence::MaybeSent),
+            // Cannot be laid out: it never printed either.
+            Err(_) => Evidence::NotSent,
+        };
+        let mut tx = k.db.writer.begin().await?;
+        match evidence {
+            Evidence::Sent => {
+                print_jobs::mark_printed(&mut tx, id, k.clock.now()).await?;
+                settled.printed.push(id);
+            }
+            Evidence::NotSent => {
+                let e = PrintError::Interrupted;
+                print_jobs::mark_failed(&mut tx, id, e.fault(), &e.to_string()).await?;
+                settled.interrupted.push(id);
+            }
+            Evidence::MaybeSent => {
+                let copy = Document {
+                    copy: true,
+                    ..document
+                };
+                print_jobs::set_document(&mut tx, id, &copy).await?;
+                let e = PrintError::MaybePrinted;
+                print_jobs::mark_failed(&mut tx, id, e.fault(), &e.to_string()).await?;
+                settled.maybe_printed.push(id);
+            }
+        }
+        tx.commit().await?;
+    }
+    // Every recorded result is in the database now: the markers have served.
+    for id in k.printers.journal.jobs() {
+        k.printers.journal.forget(id);
+    }
+    if settled != SettledJobs::default() {
+        tracing::warn!(printed = ?settled.printed, interrupted = ?settled.interrupted, maybe_printed = ?settled.maybe_printed, "print jobs left pending by a stop settled");
+    }
+    Ok(settled)
 }
 
 /// Prints a job that was stored inside its operation's own transaction (the sale receipt,
 /// queued with the sale). The result is written with the next batch of sales instead of in
 /// a transaction of its own: at the till, printing must not halve checkout throughput. If
-/// the kiosk stops before that batch, the job stays `pending` and can be retried.
+/// the kiosk stops before that batch, the job stays `pending` until the start-up settlement
+/// ([`settle_pending`]) decides from the send journal whether it printed.
 pub async fn print_stored(
     k: &Kiosk,
     job_id: i64,

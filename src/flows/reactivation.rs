@@ -6,8 +6,8 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::enrolment::presented_receipts;
+use super::issuing::reloaded_view;
 use super::lookup::{load_card, parse_card_number, CardView};
-use super::upgrade::reloaded_view;
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::card_status::CardState;

@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::issuing::{abandon, masked, record_written, reserve, write_card};
+use super::issuing::{exchange_cards, issue, masked, reloaded_view, ExchangeResult};
 use super::lookup::{load_card, parse_card_number, CardView};
-use super::upgrade::{exchange_cards, reloaded_view, ExchangeResult};
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::card_status::CardState;
@@ -149,29 +148,16 @@ pub async fn replace(
     } else {
         (plan.valid_from, plan.expiry)
     };
-    let new = reserve(
-        &mut tx,
-        k,
-        action,
-        store::cards::NewCard {
-            member_id: &member.id,
-            tier: old.tier,
-            valid_from,
-            expiry,
-            generation: old.generation + 1,
-            replaces: Some(&old.number),
-            // Same tier, same card year: the count toward the next tier carries over.
-            upgrade_points_carried: upgrade_points(old.upgrade_points_carried, 0, &entries),
-        },
-        "replacement",
-    )
-    .await?;
-    tx.commit().await?;
-
-    let written = write_card(k, action, &new).await?;
-
-    let mut tx = k.db.writer.begin().await?;
-    record_written(&mut tx, action, &new.number, &written).await?;
+    let new_card = store::cards::NewCard {
+        member_id: &member.id,
+        tier: old.tier,
+        valid_from,
+        expiry,
+        generation: old.generation + 1,
+        replaces: Some(&old.number),
+        // Same tier, same card year: the count toward the next tier carries over.
+        upgrade_points_carried: upgrade_points(old.upgrade_points_carried, 0, &entries),
+    };
     // R-REP-6: a card reported lost stays blocked for good; a damaged one is replaced.
     let old_state = if req.reason == ReplacementReason::Lost {
         CardState::Blocked
@@ -183,35 +169,32 @@ pub async fn replace(
     } else {
         CardState::Active
     };
-    let exchanged = exchange_cards(
-        &mut tx, action, &old, &new, old_state, new_state, "replaced",
-    )
-    .await;
-    let points_moved = match exchanged {
-        Ok(points) => points,
-        Err(refusal) => return Err(abandon(k, action, tx, &new.number, refusal).await),
-    };
-    if old.state == CardState::Inactive {
-        store::cards::set_term(
-            &mut tx,
-            action,
-            &new.number,
-            &store::cards::Term {
-                tier: old.tier,
-                state: CardState::Inactive,
-                valid_from,
-                expiry,
-                lapsed_on: old.lapsed_on,
-            },
-        )
-        .await?;
-    }
-    if let Some(r) = &report {
-        store::loss_reports::complete(&mut tx, r.id, action.today, &new.number).await?;
-    }
-    store::card_events::record(&mut tx, action, &new.number, "replacement_fee", &json!({ "fee": plan.fee, "waived": req.waive_fee, "reason": req.reason, "late": plan.late })).await?;
-    let new_card = reloaded_view(&mut tx, &new.number, &member, action.today).await?;
-    tx.commit().await?;
+    let (points_moved, new_card) = issue(k, action, tx, new_card, "replacement", async |tx, new| {
+        let points_moved =
+            exchange_cards(tx, action, &old, new, old_state, new_state, "replaced").await?;
+        if old.state == CardState::Inactive {
+            store::cards::set_term(
+                tx,
+                action,
+                &new.number,
+                &store::cards::Term {
+                    tier: old.tier,
+                    state: CardState::Inactive,
+                    valid_from,
+                    expiry,
+                    lapsed_on: old.lapsed_on,
+                },
+            )
+            .await?;
+        }
+        if let Some(r) = &report {
+            store::loss_reports::complete(tx, r.id, action.today, &new.number).await?;
+        }
+        store::card_events::record(tx, action, &new.number, "replacement_fee", &json!({ "fee": plan.fee, "waived": req.waive_fee, "reason": req.reason, "late": plan.late })).await?;
+        let view = reloaded_view(tx, &new.number, &member, action.today).await?;
+        Ok((points_moved, view))
+    })
+    .await?;
     Ok(ReplacementResult {
         reason: req.reason,
         fee: plan.fee,

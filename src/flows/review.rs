@@ -185,25 +185,19 @@ async fn year_spend(
     Ok((spend, purchases))
 }
 
-/// Runs the review once per store-local day, as the service's own staff id `system`,
-/// until `shutdown` fires. Checks the date every minute, so a day's review runs within a
-/// minute of midnight (and at start-up for a day not yet reviewed).
-pub async fn run_daily(k: Kiosk, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut last: Option<NaiveDate> = None;
-    loop {
-        let action = k.action("system", "scheduler");
-        if last != Some(action.today) {
-            match run_review(&k, &action).await {
-                Ok(s) => {
-                    tracing::info!(day = %action.today, renewed = s.renewed, downgraded = s.downgraded, inactivated = s.inactivated, "annual review done");
-                    last = Some(action.today);
-                }
-                Err(error) => tracing::error!(%error, "annual review failed; retrying in a minute"),
-            }
+/// The daily review (R-EXP-4) as the service's own staff id `system`: reviews today unless
+/// `last` (the day last reviewed) is today already. The job runner calls it every minute, so
+/// a day's review runs within a minute of midnight (and at start for a day not yet reviewed).
+pub async fn review_if_due(k: &Kiosk, last: &mut Option<NaiveDate>) {
+    let action = k.action("system", "scheduler");
+    if *last == Some(action.today) {
+        return;
+    }
+    match run_review(k, &action).await {
+        Ok(s) => {
+            tracing::info!(day = %action.today, renewed = s.renewed, downgraded = s.downgraded, inactivated = s.inactivated, "annual review done");
+            *last = Some(action.today);
         }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
-            _ = shutdown.changed() => return,
-        }
+        Err(error) => tracing::error!(%error, "annual review failed; retrying in a minute"),
     }
 }

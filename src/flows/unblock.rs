@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use super::issuing::masked;
+use super::issuing::reloaded_view;
 use super::lookup::{parse_card_number, CardView};
-use super::upgrade::reloaded_view;
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::card_status::CardState;

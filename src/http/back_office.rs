@@ -75,6 +75,8 @@ pub struct Health {
     pub policy_version: u32,
     /// Changes waiting for head-office sync.
     pub outbox_pending: i64,
+    /// Card reservations a killed kiosk left, voided by the sweep (their numbers are in the log).
+    pub stale_reservations_voided: i64,
 }
 
 #[utoipa::path(get, path = "/api/health", tag = "back office", responses((status = 200, body = Health)))]
@@ -87,6 +89,9 @@ pub async fn health(State(k): State<Kiosk>) -> Result<Json<Health>, ApiError> {
     let pending = crate::store::outbox::pending(&mut conn)
         .await
         .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let stale = crate::store::cards::stale_reservations_voided(&mut conn)
+        .await
+        .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
     let today = k.today();
     Ok(Json(Health {
         status: "ok",
@@ -94,6 +99,7 @@ pub async fn health(State(k): State<Kiosk>) -> Result<Json<Health>, ApiError> {
         business_day: today,
         policy_version: k.policy(today).version,
         outbox_pending: pending,
+        stale_reservations_voided: stale,
     }))
 }
 

@@ -4,6 +4,7 @@
 //! Every driver call blocks (hardware does): callers run it on a blocking thread.
 
 pub mod device;
+pub mod journal;
 pub mod network;
 pub mod spool;
 pub mod status;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::receipt::render::{Language, Paper, Style};
+pub use journal::{Evidence, SendJournal};
 pub use status::PrinterState;
 
 /// One document on its way to paper: the job id (the spool names its files by it), the
@@ -36,6 +38,11 @@ pub trait PrinterDriver: Send + Sync {
     fn status(&self) -> Result<PrinterState, PrintError>;
     /// Sends the job's bytes. The spool also keeps the preview.
     fn print(&self, job: &Job<'_>) -> Result<(), PrintError>;
+    /// After a crash: whether `job` reached this printer, if the driver can tell from its
+    /// own records (making them whole); `None` leaves it to the send journal.
+    fn settle(&self, _job: &Job<'_>) -> Option<Evidence> {
+        None
+    }
 }
 
 /// Why a job did not print. The message is for the operator, in Chinese and English.
@@ -55,6 +62,12 @@ pub enum PrintError {
     CoverOpen,
     #[error("打印机故障 / Printer fault: {0}")]
     Io(String),
+    /// The kiosk stopped before the job reached the printer.
+    #[error("打印中断，未送达打印机：请重试 / Printing was interrupted before the job reached the printer: retry it")]
+    Interrupted,
+    /// The kiosk stopped while sending: the paper may hold all or part of it.
+    #[error("打印中断，可能已打印：重试将打印副本 / Printing was interrupted while sending; it may have printed: a retry prints a COPY")]
+    MaybePrinted,
 }
 
 /// The fault of a failed job as a code for the UI and the queue (`paper_out`, …).
@@ -67,6 +80,8 @@ pub enum PrintFault {
     PaperOut,
     CoverOpen,
     Io,
+    Interrupted,
+    MaybePrinted,
 }
 
 impl PrintFault {
@@ -78,6 +93,8 @@ impl PrintFault {
             PrintFault::PaperOut => "paper_out",
             PrintFault::CoverOpen => "cover_open",
             PrintFault::Io => "io",
+            PrintFault::Interrupted => "interrupted",
+            PrintFault::MaybePrinted => "maybe_printed",
         }
     }
 
@@ -89,6 +106,8 @@ impl PrintFault {
             PrintFault::PaperOut,
             PrintFault::CoverOpen,
             PrintFault::Io,
+            PrintFault::Interrupted,
+            PrintFault::MaybePrinted,
         ]
         .into_iter()
         .find(|f| f.as_str() == s)
@@ -104,6 +123,8 @@ impl PrintError {
             PrintError::PaperOut => PrintFault::PaperOut,
             PrintError::CoverOpen => PrintFault::CoverOpen,
             PrintError::Io(_) => PrintFault::Io,
+            PrintError::Interrupted => PrintFault::Interrupted,
+            PrintError::MaybePrinted => PrintFault::MaybePrinted,
         }
     }
 
@@ -209,6 +230,7 @@ impl PrinterConfig {
 pub struct Printer {
     pub config: PrinterConfig,
     pub driver: Arc<dyn PrinterDriver>,
+    journal: Arc<SendJournal>,
     lock: Mutex<()>,
 }
 
@@ -217,15 +239,24 @@ pub struct Printer {
 pub type Abandoned = Arc<AtomicBool>;
 
 impl Printer {
-    pub fn new(config: PrinterConfig, driver: Arc<dyn PrinterDriver>) -> Printer {
+    pub fn new(
+        config: PrinterConfig,
+        driver: Arc<dyn PrinterDriver>,
+        journal: Arc<SendJournal>,
+    ) -> Printer {
         Printer {
             config,
             driver,
+            journal,
             lock: Mutex::new(()),
         }
     }
 
-    fn from_config(config: PrinterConfig, default_spool: &Path) -> Printer {
+    fn from_config(
+        config: PrinterConfig,
+        default_spool: &Path,
+        journal: Arc<SendJournal>,
+    ) -> Printer {
         let timeout = Duration::from_millis(config.timeout_ms);
         let driver: Arc<dyn PrinterDriver> = match config.driver {
             DriverKind::Network => Arc::new(network::NetworkPrinter::new(
@@ -243,7 +274,7 @@ impl Printer {
                     .unwrap_or_else(|| default_spool.to_path_buf()),
             )),
         };
-        Printer::new(config, driver)
+        Printer::new(config, driver, journal)
     }
 
     pub fn style(&self) -> Style {
@@ -299,8 +330,9 @@ impl Printer {
         self.driver.status()
     }
 
-    /// Blocking: checks the status and, if the printer is ready, sends the job. Returns the
-    /// state it printed in (paper near end, status unknown). Does nothing once `abandoned`.
+    /// Blocking: checks the status and, if the printer is ready, sends the job between the
+    /// journal's two markers. Returns the state it printed in (paper near end, status
+    /// unknown). Does nothing once `abandoned`.
     pub fn run(&self, job: &Job<'_>, abandoned: &Abandoned) -> Result<PrinterState, PrintError> {
         let _one_at_a_time = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         if abandoned.load(Ordering::SeqCst) {
@@ -311,7 +343,14 @@ impl Printer {
         if abandoned.load(Ordering::SeqCst) {
             return Err(PrintError::Timeout);
         }
+        self.journal
+            .sending(job.id)
+            .map_err(|e| PrintError::Io(format!("print journal: {e}")))?;
         self.driver.print(job)?;
+        // The paper has it; a failed marker only makes a restart print a COPY, never twice.
+        if let Err(e) = self.journal.sent(job.id) {
+            tracing::warn!(job_id = job.id, "print journal: {e}");
+        }
         Ok(state)
     }
 }
@@ -322,6 +361,9 @@ pub struct Printers {
     configured: HashMap<String, Arc<Printer>>,
     fallback: Arc<Printer>,
     spool_dir: PathBuf,
+    /// Shared by every printer; beside the database (`kiosk.print-journal/`), as it is the
+    /// database's record that it completes.
+    pub journal: Arc<SendJournal>,
     printing: Mutex<HashSet<i64>>,
 }
 
@@ -343,20 +385,28 @@ impl Drop for Printing<'_> {
 }
 
 impl Printers {
-    pub fn new(printers: &[PrinterConfig], spool_dir: &Path) -> Printers {
+    /// The printers of `printers` (others spool to `spool_dir`), journaling their sends in
+    /// `journal_dir`.
+    pub fn new(printers: &[PrinterConfig], spool_dir: &Path, journal_dir: &Path) -> Printers {
+        let journal = Arc::new(SendJournal::new(journal_dir.to_path_buf()));
         let configured = printers
             .iter()
             .map(|c| {
                 (
                     c.workstation.clone(),
-                    Arc::new(Printer::from_config(c.clone(), spool_dir)),
+                    Arc::new(Printer::from_config(c.clone(), spool_dir, journal.clone())),
                 )
             })
             .collect();
         Printers {
             configured,
-            fallback: Arc::new(Printer::from_config(PrinterConfig::spool("*"), spool_dir)),
+            fallback: Arc::new(Printer::from_config(
+                PrinterConfig::spool("*"),
+                spool_dir,
+                journal.clone(),
+            )),
             spool_dir: spool_dir.to_path_buf(),
+            journal,
             printing: Mutex::new(HashSet::new()),
         }
     }
@@ -405,7 +455,7 @@ mod tests {
             address: Some("127.0.0.1:9100".into()),
             ..PrinterConfig::spool("checkout-1")
         };
-        let printers = Printers::new(&[net], Path::new("var/spool"));
+        let printers = Printers::new(&[net], Path::new("var/spool"), Path::new("var/j"));
         assert_eq!(
             printers.for_workstation("checkout-1").config.driver,
             DriverKind::Network
@@ -417,7 +467,7 @@ mod tests {
 
     #[test]
     fn one_print_of_a_job_at_a_time() {
-        let printers = Printers::new(&[], Path::new("var/spool"));
+        let printers = Printers::new(&[], Path::new("var/spool"), Path::new("var/j"));
         let first = printers.begin(7);
         assert!(first.is_some());
         assert!(printers.begin(7).is_none());
@@ -444,6 +494,8 @@ mod tests {
             PrintError::PaperOut,
             PrintError::CoverOpen,
             PrintError::Io("x".into()),
+            PrintError::Interrupted,
+            PrintError::MaybePrinted,
         ] {
             let f = e.fault();
             assert_eq!(PrintFault::parse(f.as_str()), Some(f));

@@ -1,10 +1,12 @@
 //! The file spool, the demo and training default: each job becomes `<id>.bin` (the ESC/POS
-//! bytes a printer would get) and `<id>.txt` (the preview) in a folder. Always ready.
+//! bytes a printer would get) and `<id>.txt` (the preview) in a folder. Always ready. The
+//! `.bin` is the paper: it is written first, and a crash before its `.txt` is made whole at
+//! start.
 
 use std::path::{Path, PathBuf};
 
 use super::status::PrinterState;
-use super::{Job, PrintError, PrinterDriver};
+use super::{Evidence, Job, PrintError, PrinterDriver};
 
 pub struct SpoolPrinter {
     dir: PathBuf,
@@ -39,8 +41,29 @@ impl PrinterDriver for SpoolPrinter {
     fn print(&self, job: &Job<'_>) -> Result<(), PrintError> {
         std::fs::create_dir_all(&self.dir)
             .map_err(|e| PrintError::Io(format!("spool {}: {e}", self.dir.display())))?;
-        self.write(&format!("{}.txt", job.id), job.preview.as_bytes())?;
-        self.write(&format!("{}.bin", job.id), job.bytes)
+        self.write(&format!("{}.bin", job.id), job.bytes)?;
+        self.write(&format!("{}.txt", job.id), job.preview.as_bytes())
+    }
+
+    /// The `.bin` says it printed: its missing preview is written. Without it, a preview
+    /// alone (from before the `.bin` went first) is removed: the job did not print.
+    fn settle(&self, job: &Job<'_>) -> Option<Evidence> {
+        let (bin, txt) = (
+            self.dir.join(format!("{}.bin", job.id)),
+            self.dir.join(format!("{}.txt", job.id)),
+        );
+        if bin.exists() {
+            if !txt.exists() {
+                if let Err(e) = self.write(&format!("{}.txt", job.id), job.preview.as_bytes()) {
+                    tracing::warn!(job_id = job.id, "spool preview not restored: {e}");
+                }
+            }
+            Some(Evidence::Sent)
+        } else {
+            // Already gone is fine.
+            let _ = std::fs::remove_file(txt);
+            Some(Evidence::NotSent)
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Card rows: number, tier, state, term, generation and the replacement chain.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::LazyLock;
 
 use sqlx::{Row, SqliteConnection};
@@ -304,4 +304,45 @@ pub async fn set_record(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Voids `number` if it is still a reservation; false if it was activated or voided
+/// meanwhile (the end of an issue, its drop guard and the sweep may race).
+pub async fn void_reservation(
+    conn: &mut SqliteConnection,
+    action: &Action,
+    number: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE cards SET state = 'void', updated_at = ?2 WHERE number = ?1 AND state = 'reserved'",
+    )
+    .bind(number)
+    .bind(action.now.to_rfc3339())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Numbers still `reserved` that were reserved before `before`: issues a crash interrupted.
+pub async fn reserved_before(
+    conn: &mut SqliteConnection,
+    before: DateTime<Utc>,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT number FROM cards WHERE state = 'reserved' AND created_at < ?1 ORDER BY number",
+    )
+    .bind(before.to_rfc3339())
+    .fetch_all(conn)
+    .await?)
+}
+
+/// How many reservations the sweep has voided (issues a killed kiosk left), for the health
+/// check.
+pub async fn stale_reservations_voided(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM card_events
+         WHERE kind = 'voided' AND json_extract(detail, '$.reason') = 'stale_reservation'",
+    )
+    .fetch_one(conn)
+    .await?)
 }

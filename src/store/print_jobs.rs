@@ -208,3 +208,29 @@ pub async fn list(
     .await?;
     rows.into_iter().map(from_row).collect()
 }
+
+/// Every job still `pending`, oldest first (what a stopped kiosk left unrecorded).
+pub async fn pending(conn: &mut SqliteConnection) -> Result<Vec<PrintJob>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM print_jobs WHERE state = 'pending' ORDER BY id"
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Replaces the job's document: a job that may have printed is printed again only as a COPY.
+pub async fn set_document(
+    conn: &mut SqliteConnection,
+    id: i64,
+    document: &Document,
+) -> Result<(), StoreError> {
+    let json =
+        serde_json::to_string(document).map_err(|_| StoreError::Corrupt("print_jobs.document"))?;
+    sqlx::query("UPDATE print_jobs SET document = ?2 WHERE id = ?1")
+        .bind(id)
+        .bind(json)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
