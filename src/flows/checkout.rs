@@ -347,12 +347,12 @@ fn commit_one(
                 store::cards::set_debt(conn, &card.number, booking.debt_left).await?;
             }
         }
-        store::outbox::record(
+        store::outbox::record_text(
             conn,
             &action.store_id,
             "sale",
             &format!("{}:{}", action.store_id, req.receipt_no),
-            &json,
+            &response,
             action.now,
         )
         .await?;

@@ -18,6 +18,19 @@ pub async fn record(
 ) -> Result<(), StoreError> {
     let payload =
         serde_json::to_string(payload).map_err(|_| StoreError::Corrupt("outbox payload"))?;
+    record_text(conn, store_id, topic, entity_id, &payload, now).await
+}
+
+/// [`record`] for a payload already serialised as JSON text (a sale's answer, which is
+/// stored anyway: serialising it a second time is a measurable part of a checkout).
+pub async fn record_text(
+    conn: &mut SqliteConnection,
+    store_id: &str,
+    topic: &str,
+    entity_id: &str,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO outbox (store_id, topic, entity_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
         .bind(store_id)
         .bind(topic)
