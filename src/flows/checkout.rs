@@ -403,6 +403,7 @@ fn commit_one<'a>(
                     .map_err(|_| StoreError::Corrupt("sales.response").into());
             }
             return Err(FlowError::conflict(
+                crate::flows::ErrorCode::IdempotencyConflict,
                 "receipt number already used for a different sale",
                 None,
                 Some("receipt_no"),

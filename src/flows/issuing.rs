@@ -130,7 +130,14 @@ pub async fn record_written(
 /// was) in use, a card this issuer did not write, or a contactless card bound to a live
 /// card is refused: it is not ours to overwrite, and a lost card stays invalid (R-REP-6).
 async fn vet(k: &Kiosk, seen: &CardSeen) -> Result<(), FlowError> {
-    let refuse = |message: String| Err(FlowError::conflict(message, None, Some("card")));
+    let refuse = |message: String| {
+        Err(FlowError::conflict(
+            crate::flows::ErrorCode::CardNotWritable,
+            message,
+            None,
+            Some("card"),
+        ))
+    };
     let mut conn = k.db.reader.acquire().await?;
     let number = match seen {
         CardSeen::Iso(CardContent::Blank | CardContent::Corrupted(_)) => return Ok(()),

@@ -25,4 +25,4 @@ pub mod staff;
 pub mod unblock;
 pub mod upgrade;
 
-pub use error::FlowError;
+pub use error::{ErrorCode, FlowError, RULE_IDS};

@@ -118,6 +118,7 @@ pub async fn exchange_cards(
         })?;
     if current.state != old.state || current.replaced_by.is_some() {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::CardChanged,
             "the card changed while the new card was written; start again",
             None,
             Some("card_number"),
