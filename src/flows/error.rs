@@ -90,172 +90,87 @@ impl FlowError {
     }
 }
 
-/// The stable machine code of every refusal the API answers, for a UI to say in the
-/// operator's language without matching English text. A rule refusal's code is its rule id
-/// instead (one of [`RULE_IDS`]). Published in the OpenAPI document: never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    // Signing in and access.
-    Unauthenticated,
-    SessionExpired,
-    SignInFailed,
-    PermissionDenied,
-    SupervisorPinRequired,
-    WrongWorkstation,
-    NoAccessRule,
-    RateLimited,
-    // The request itself.
-    NoSuchEndpoint,
-    MethodNotAllowed,
-    UriTooLong,
-    BodyTooLarge,
-    UnsupportedMediaType,
-    MalformedJson,
-    InvalidBody,
-    InvalidQuery,
-    InvalidPath,
-    InvalidField,
-    // Records.
-    NotFound,
-    IdempotencyConflict,
-    CardNotWritable,
-    CardStateConflict,
-    CardChanged,
-    PolicyVersionConflict,
-    StaffNumberTaken,
-    SupervisorExists,
-    OwnAccount,
-    DatabaseNotEmpty,
-    // Printing.
-    PrintJobBusy,
-    PrintJobNotPrinted,
-    PrintJobAlreadyPrinted,
-    PrintJobUnreadable,
-    // Card readers and the demo tray.
-    NoReader,
-    ReaderUnavailable,
-    CardUnsupported,
-    NoCard,
-    CardRemoved,
-    CardSwapped,
-    CardNotResponding,
-    CardVerifyFailed,
-    TrayDemoOnly,
-    TraySlotNotFound,
-    TrayCardNotFound,
-    TrayOccupied,
-    TrayInsertFailed,
-    // Ours.
-    InternalError,
-}
-
-impl ErrorCode {
-    pub const ALL: [ErrorCode; 46] = {
-        use ErrorCode::*;
-        [
-            Unauthenticated,
-            SessionExpired,
-            SignInFailed,
-            PermissionDenied,
-            SupervisorPinRequired,
-            WrongWorkstation,
-            NoAccessRule,
-            RateLimited,
-            NoSuchEndpoint,
-            MethodNotAllowed,
-            UriTooLong,
-            BodyTooLarge,
-            UnsupportedMediaType,
-            MalformedJson,
-            InvalidBody,
-            InvalidQuery,
-            InvalidPath,
-            InvalidField,
-            NotFound,
-            IdempotencyConflict,
-            CardNotWritable,
-            CardStateConflict,
-            CardChanged,
-            PolicyVersionConflict,
-            StaffNumberTaken,
-            SupervisorExists,
-            OwnAccount,
-            DatabaseNotEmpty,
-            PrintJobBusy,
-            PrintJobNotPrinted,
-            PrintJobAlreadyPrinted,
-            PrintJobUnreadable,
-            NoReader,
-            ReaderUnavailable,
-            CardUnsupported,
-            NoCard,
-            CardRemoved,
-            CardSwapped,
-            CardNotResponding,
-            CardVerifyFailed,
-            TrayDemoOnly,
-            TraySlotNotFound,
-            TrayCardNotFound,
-            TrayOccupied,
-            TrayInsertFailed,
-            InternalError,
-        ]
-    };
-
-    pub fn as_str(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            Unauthenticated => "unauthenticated",
-            SessionExpired => "session_expired",
-            SignInFailed => "sign_in_failed",
-            PermissionDenied => "permission_denied",
-            SupervisorPinRequired => "supervisor_pin_required",
-            WrongWorkstation => "wrong_workstation",
-            NoAccessRule => "no_access_rule",
-            RateLimited => "rate_limited",
-            NoSuchEndpoint => "no_such_endpoint",
-            MethodNotAllowed => "method_not_allowed",
-            UriTooLong => "uri_too_long",
-            BodyTooLarge => "body_too_large",
-            UnsupportedMediaType => "unsupported_media_type",
-            MalformedJson => "malformed_json",
-            InvalidBody => "invalid_body",
-            InvalidQuery => "invalid_query",
-            InvalidPath => "invalid_path",
-            InvalidField => "invalid_field",
-            NotFound => "not_found",
-            IdempotencyConflict => "idempotency_conflict",
-            CardNotWritable => "card_not_writable",
-            CardStateConflict => "card_state_conflict",
-            CardChanged => "card_changed",
-            PolicyVersionConflict => "policy_version_conflict",
-            StaffNumberTaken => "staff_number_taken",
-            SupervisorExists => "supervisor_exists",
-            OwnAccount => "own_account",
-            DatabaseNotEmpty => "database_not_empty",
-            PrintJobBusy => "print_job_busy",
-            PrintJobNotPrinted => "print_job_not_printed",
-            PrintJobAlreadyPrinted => "print_job_already_printed",
-            PrintJobUnreadable => "print_job_unreadable",
-            NoReader => "no_reader",
-            ReaderUnavailable => "reader_unavailable",
-            CardUnsupported => "card_unsupported",
-            NoCard => "no_card",
-            CardRemoved => "card_removed",
-            CardSwapped => "card_swapped",
-            CardNotResponding => "card_not_responding",
-            CardVerifyFailed => "card_verify_failed",
-            TrayDemoOnly => "tray_demo_only",
-            TraySlotNotFound => "tray_slot_not_found",
-            TrayCardNotFound => "tray_card_not_found",
-            TrayOccupied => "tray_occupied",
-            TrayInsertFailed => "tray_insert_failed",
-            InternalError => "internal_error",
+/// Declares [`ErrorCode`] from one list: each variant with its code.
+macro_rules! error_codes {
+    ($($name:ident = $code:literal,)*) => {
+        /// The stable machine code of every refusal the API answers, for a UI to say in the
+        /// operator's language without matching English text. A rule refusal's code is its
+        /// rule id instead (one of [`RULE_IDS`]). Published in the OpenAPI document: never
+        /// rename one.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode {
+            $($name,)*
         }
-    }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$name,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$name => $code,)*
+                }
+            }
+        }
+    };
 }
 
-/// Every membership rule id (docs/membership-rules): the code of a refusal by that rule.
+error_codes! {
+    // Signing in and access.
+    Unauthenticated = "unauthenticated",
+    SessionExpired = "session_expired",
+    SignInFailed = "sign_in_failed",
+    PermissionDenied = "permission_denied",
+    SupervisorPinRequired = "supervisor_pin_required",
+    WrongWorkstation = "wrong_workstation",
+    NoAccessRule = "no_access_rule",
+    RateLimited = "rate_limited",
+    // The request itself.
+    NoSuchEndpoint = "no_such_endpoint",
+    MethodNotAllowed = "method_not_allowed",
+    UriTooLong = "uri_too_long",
+    BodyTooLarge = "body_too_large",
+    UnsupportedMediaType = "unsupported_media_type",
+    MalformedJson = "malformed_json",
+    InvalidBody = "invalid_body",
+    InvalidQuery = "invalid_query",
+    InvalidPath = "invalid_path",
+    InvalidField = "invalid_field",
+    // Records.
+    NotFound = "not_found",
+    IdempotencyConflict = "idempotency_conflict",
+    CardNotWritable = "card_not_writable",
+    CardStateConflict = "card_state_conflict",
+    CardChanged = "card_changed",
+    PolicyVersionConflict = "policy_version_conflict",
+    StaffNumberTaken = "staff_number_taken",
+    SupervisorExists = "supervisor_exists",
+    OwnAccount = "own_account",
+    DatabaseNotEmpty = "database_not_empty",
+    // Printing.
+    PrintJobBusy = "print_job_busy",
+    PrintJobNotPrinted = "print_job_not_printed",
+    PrintJobAlreadyPrinted = "print_job_already_printed",
+    PrintJobUnreadable = "print_job_unreadable",
+    // Card readers and the demo tray.
+    NoReader = "no_reader",
+    ReaderUnavailable = "reader_unavailable",
+    CardUnsupported = "card_unsupported",
+    NoCard = "no_card",
+    CardRemoved = "card_removed",
+    CardSwapped = "card_swapped",
+    CardNotResponding = "card_not_responding",
+    CardVerifyFailed = "card_verify_failed",
+    TrayDemoOnly = "tray_demo_only",
+    TraySlotNotFound = "tray_slot_not_found",
+    TrayCardNotFound = "tray_card_not_found",
+    TrayOccupied = "tray_occupied",
+    TrayInsertFailed = "tray_insert_failed",
+    // Ours.
+    InternalError = "internal_error",
+}
+
+/// Every membership rule id (spec: membership-rules.md): the code of a refusal by that rule.
 pub const RULE_IDS: [&str; 45] = [
     "R-DSC-1", "R-DSC-2", "R-DSC-3", "R-DSC-4", "R-DSC-5", "R-DSC-6", "R-ENR-1", "R-ENR-2",
     "R-ENR-3", "R-ENR-4", "R-ENR-5", "R-ENR-6", "R-ENR-7", "R-EXP-1", "R-EXP-2", "R-EXP-3",

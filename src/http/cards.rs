@@ -35,7 +35,7 @@ pub async fn get(
 
 /// Upgrade to the next tier (R-UPG): a new card replaces this one; the balance moves.
 #[utoipa::path(post, path = "/api/cards/{card_number}/upgrade", security(("session" = ["card.upgrade"])), extensions(("x-prints" = json!(true))), tag = "cards", params(("card_number" = String, Path)),
-    responses((status = 200, body = UpgradeResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = UpgradeResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn upgrade(
     State(k): State<Kiosk>,
     session: Session,
@@ -74,7 +74,7 @@ pub async fn report_loss(
 /// Replace a lost or damaged card (R-REP): fee, new number, balance moved, valid tomorrow.
 #[utoipa::path(post, path = "/api/cards/{card_number}/replacement", security(("session" = ["card.replace"])), extensions(("x-prints" = json!(true))), tag = "cards", request_body = ReplacementRequest,
     params(("card_number" = String, Path)),
-    responses((status = 200, body = ReplacementResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ReplacementResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn replace(
     State(k): State<Kiosk>,
     session: Session,
@@ -118,7 +118,7 @@ pub async fn withdraw_loss_report(
 /// (`X-Supervisor`, `X-Supervisor-Pin`).
 #[utoipa::path(post, path = "/api/cards/{card_number}/points-adjustments", security(("session" = ["card.lookup"])), tag = "cards", request_body = AdjustmentRequest,
     params(("card_number" = String, Path)),
-    responses((status = 201, body = AdjustmentResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = AdjustmentResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn adjust_points(
     State(k): State<Kiosk>,
     session: Session,

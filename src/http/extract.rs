@@ -3,7 +3,7 @@
 //! plain-text rejection). (The signed-in staff member is extracted in `auth`.)
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -74,45 +74,54 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// The query string, e.g. `?date=2026-05-01`: a value that doesn't parse is a 400.
+/// The query string, e.g. `?date=2026-05-01`: a value that doesn't parse is a 400 naming
+/// the parameter.
 pub struct ApiQuery<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(q)| ApiQuery(q))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
             .map_err(|e| {
-                ApiError::new(
+                let path = e.path().to_string();
+                let refusal = ApiError::new(
                     StatusCode::BAD_REQUEST,
                     ErrorCode::InvalidQuery,
-                    e.body_text(),
-                )
-                .field("query")
+                    format!("invalid query: {}", e.inner()),
+                );
+                refusal.field(if path == "." { "query".into() } else { path })
             })
     }
 }
 
-/// The path parameters, e.g. `/api/print-jobs/{job_id}`: a value that doesn't parse (not a
-/// number, not UTF-8) is a 400.
+/// The path parameter, e.g. `/api/print-jobs/{job_id}`: a value that doesn't parse (not a
+/// number, not UTF-8) is a 400 naming the parameter.
 pub struct ApiPath<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(p)| ApiPath(p))
-            .map_err(|e| {
-                ApiError::new(
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(p)) => Ok(ApiPath(p)),
+            Err(e) => {
+                // Every route has at most one parameter: the one at fault.
+                let name = RawPathParams::from_request_parts(parts, state)
+                    .await
+                    .ok()
+                    .and_then(|ps| ps.iter().next().map(|(name, _)| name.to_owned()))
+                    .unwrap_or_else(|| "path".into());
+                Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     ErrorCode::InvalidPath,
                     e.body_text(),
                 )
-                .field("path")
-            })
+                .field(name))
+            }
+        }
     }
 }

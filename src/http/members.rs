@@ -21,7 +21,7 @@ use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;
 
 /// Enrol a member and issue the first card (R-ENR).
-#[utoipa::path(post, path = "/api/members", security(("session" = ["member.enrol"])), extensions(("x-prints" = json!(true))), tag = "members", request_body = EnrolmentRequest, responses((status = 201, body = EnrolmentResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/members", security(("session" = ["member.enrol"])), extensions(("x-prints" = json!(true))), tag = "members", request_body = EnrolmentRequest, responses((status = 201, body = EnrolmentResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn enrol(
     State(k): State<Kiosk>,
     session: Session,

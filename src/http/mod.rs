@@ -1,6 +1,6 @@
 //! The HTTP API (axum, JSON) for tills and the kiosk UI, plus the UI's static files. One
 //! file per resource; each route is declared once, by its handler's `#[utoipa::path]`
-//! (path, method, permission, documented answers), and listed in [`routes`]. `serve` takes
+//! (path, method, permission, documented answers), and listed in `routes`. `serve` takes
 //! its listener and shutdown signal from outside.
 
 pub mod audit;

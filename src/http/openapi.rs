@@ -1,4 +1,4 @@
-//! The OpenAPI document, generated from the handlers' annotations (see [`super::routes`]) and
+//! The OpenAPI document, generated from the handlers' annotations (see `http::routes`) and
 //! the types themselves, then completed with the answers every operation of a kind can give
 //! (401/403/429 of the guard, 400/413/415/422 of a body, …) and the `print` field of the
 //! answers of operations that print. Served at `/api/openapi.json`; the guard's access table
@@ -119,6 +119,9 @@ fn common_answers(op: &Map<String, Value>) -> Vec<(&'static str, &'static str)> 
     };
     if has_param("query") || has_param("path") {
         answers.push(("400", "a query or path parameter that does not parse"));
+    }
+    if has_param("path") {
+        answers.push(("404", "no such record (the path parameter names it)"));
     }
     if op.contains_key("requestBody") {
         answers.push(("400", "malformed JSON"));

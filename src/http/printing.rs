@@ -46,7 +46,7 @@ pub async fn list(
 
 /// One print job with its preview.
 #[utoipa::path(get, path = "/api/print-jobs/{job_id}", security(("session" = ["print.manage"])), tag = "printing", params(("job_id" = i64, Path)),
-    responses((status = 200, body = PrintJobDetail), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PrintJobDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn get(
     State(k): State<Kiosk>,
     ApiPath(id): ApiPath<i64>,
@@ -58,7 +58,7 @@ pub async fn get(
 
 /// The job as it looks on paper, as plain text (open it in the browser).
 #[utoipa::path(get, path = "/api/print-jobs/{job_id}/preview", security(("session" = ["print.manage"])), tag = "printing", params(("job_id" = i64, Path)),
-    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn preview(
     State(k): State<Kiosk>,
     ApiPath(id): ApiPath<i64>,

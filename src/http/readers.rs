@@ -42,7 +42,7 @@ pub async fn events(State(k): State<Kiosk>) -> Sse<impl Stream<Item = Result<Eve
 
 /// Read the card at a workstation now and check it against the ledger.
 #[utoipa::path(post, path = "/api/readers/{workstation}/read", security(("session" = ["card.lookup"])), extensions(("x-lookup-limit" = json!(true))), tag = "card readers", params(("workstation" = String, Path)),
-    responses((status = 200, body = CardCheck), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = CardCheck), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn read(
     State(k): State<Kiosk>,
     session: Session,
@@ -60,7 +60,7 @@ pub async fn read(
 /// Rewrite the card at a workstation with the ledger's record (tier and term after renewal,
 /// downgrade or reactivation).
 #[utoipa::path(post, path = "/api/readers/{workstation}/rewrite", security(("session" = ["card.rewrite"])), tag = "card readers", params(("workstation" = String, Path)),
-    responses((status = 200, body = CardCheck), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = CardCheck), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn rewrite(
     State(k): State<Kiosk>,
     session: Session,

@@ -31,7 +31,7 @@ pub async fn quote(
 /// Commit a sale. Idempotent on `receipt_no`: the same body again returns the first result;
 /// a different body under the same number is a 409. Totals are computed here, never trusted.
 #[utoipa::path(post, path = "/api/sales", security(("session" = ["sale.checkout"])), extensions(("x-prints" = json!(true))), tag = "checkout", request_body = SaleRequest,
-    responses((status = 201, body = SaleReceipt), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = SaleReceipt), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn commit(
     State(k): State<Kiosk>,
     session: Session,

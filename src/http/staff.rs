@@ -97,7 +97,7 @@ pub async fn add(
 
 /// Change a staff member's role or (de)activate the account; their sessions end.
 #[utoipa::path(patch, path = "/api/staff/{staff_number}", security(("session" = ["staff.manage"])), tag = "staff", request_body = StaffChange, params(("staff_number" = String, Path)),
-    responses((status = 200, body = StaffAccount), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = StaffAccount), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn change(
     State(k): State<Kiosk>,
     session: Session,

@@ -46,7 +46,7 @@ pub async fn view(State(k): State<Kiosk>) -> Result<Json<TrayView>, ApiError> {
 }
 
 #[utoipa::path(post, path = "/api/demo/tray/{workstation}/insert", security(("session" = [])), tag = "demo", request_body = InsertRequest, params(("workstation" = String, Path)),
-    responses((status = 200, body = TrayView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = TrayView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn insert(
     State(k): State<Kiosk>,
     ApiPath(workstation): ApiPath<String>,
@@ -58,7 +58,7 @@ pub async fn insert(
 }
 
 #[utoipa::path(post, path = "/api/demo/tray/{workstation}/remove", security(("session" = [])), tag = "demo", params(("workstation" = String, Path)),
-    responses((status = 200, body = TrayView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = TrayView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn remove(
     State(k): State<Kiosk>,
     ApiPath(workstation): ApiPath<String>,
