@@ -105,6 +105,7 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
             .await?;
         if existing > 0 {
             return Err(FlowError::conflict(
+                crate::flows::ErrorCode::DatabaseNotEmpty,
                 "the database already has members; demo data goes into a new database",
                 None,
                 None,

@@ -58,6 +58,7 @@ pub async fn adjust_points(
         })?;
     if !matches!(card.state, CardState::Active | CardState::Inactive) {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::CardStateConflict,
             format!(
                 "points are adjusted on a live card only (this one is {})",
                 card.state.as_str()

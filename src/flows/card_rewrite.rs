@@ -18,6 +18,7 @@ pub async fn rewrite(k: &Kiosk, action: &Action) -> Result<CardCheck, FlowError>
     let read = card_io::read(k, &action.workstation).await?;
     let CardSeen::Iso(CardContent::Record { current, .. }) = &read.seen else {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::CardNotWritable,
             "no member card record on this card to rewrite",
             None,
             Some("card"),
@@ -34,6 +35,7 @@ pub async fn rewrite(k: &Kiosk, action: &Action) -> Result<CardCheck, FlowError>
     };
     if !matches!(card.state, CardState::Active | CardState::Inactive) {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::CardStateConflict,
             format!("a {} card is never rewritten", card.state.as_str()),
             Some("R-REP-6"),
             Some("card"),

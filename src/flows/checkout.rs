@@ -245,6 +245,7 @@ fn commit_one(
                     .map_err(|_| StoreError::Corrupt("sales.response").into());
             }
             return Err(FlowError::conflict(
+                crate::flows::ErrorCode::IdempotencyConflict,
                 "receipt number already used for a different sale",
                 None,
                 Some("receipt_no"),

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::card_check::identity_of;
 use super::card_io;
 use super::lookup::CardView;
-use super::FlowError;
+use super::{ErrorCode, FlowError};
 use crate::action::Action;
 use crate::card::reader::CardSeen;
 use crate::card::record::CardContent;
@@ -67,6 +67,7 @@ pub async fn issue<T>(
     if !still_reserved {
         // The write outlived the card time limit and the sweep voided the number.
         return Err(FlowError::conflict(
+            ErrorCode::CardIssueTimedOut,
             "the card took too long to write and its number was voided: start again",
             None,
             Some("card"),
@@ -205,7 +206,14 @@ pub async fn record_written(
 /// was) in use, a card this issuer did not write, or a contactless card bound to a live
 /// card is refused: it is not ours to overwrite, and a lost card stays invalid (R-REP-6).
 async fn vet(k: &Kiosk, seen: &CardSeen) -> Result<(), FlowError> {
-    let refuse = |message: String| Err(FlowError::conflict(message, None, Some("card")));
+    let refuse = |message: String| {
+        Err(FlowError::conflict(
+            crate::flows::ErrorCode::CardNotWritable,
+            message,
+            None,
+            Some("card"),
+        ))
+    };
     let mut conn = k.db.reader.acquire().await?;
     let number = match seen {
         CardSeen::Iso(CardContent::Blank | CardContent::Corrupted(_)) => return Ok(()),
@@ -326,6 +334,7 @@ pub async fn exchange_cards(
         })?;
     if current.state != old.state || current.replaced_by.is_some() {
         return Err(FlowError::conflict(
+            ErrorCode::CardChanged,
             "the card changed while the new card was written; start again",
             None,
             Some("card_number"),

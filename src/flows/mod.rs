@@ -26,4 +26,4 @@ pub mod staff;
 pub mod unblock;
 pub mod upgrade;
 
-pub use error::FlowError;
+pub use error::{ErrorCode, FlowError, RULE_IDS};

@@ -18,6 +18,7 @@ pub async fn publish(k: &Kiosk, action: &Action, policy: Policy) -> Result<Polic
     let latest = k.policy(chrono::NaiveDate::MAX).version;
     if policy.version <= latest {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::PolicyVersionConflict,
             format!("policy version must be above {latest}"),
             None,
             Some("version"),
@@ -26,6 +27,7 @@ pub async fn publish(k: &Kiosk, action: &Action, policy: Policy) -> Result<Polic
     let mut conn = k.db.writer.acquire().await.map_err(StoreError::from)?;
     if !store::policy::insert_if_new(&mut conn, &policy, action.now).await? {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::PolicyVersionConflict,
             "this policy version is already on file",
             None,
             Some("version"),

@@ -67,6 +67,7 @@ pub async fn retry(k: &Kiosk, job_id: i64) -> Result<PrintOutcome, FlowError> {
     }
     let Some(_printing) = k.printers.begin(job_id) else {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::PrintJobBusy,
             "该单据正在打印 / This job is being printed right now",
             None,
             Some("job_id"),
@@ -86,6 +87,7 @@ pub async fn reprint(k: &Kiosk, job_id: i64) -> Result<PrintOutcome, FlowError> 
     let job = find(k, job_id).await?;
     if job.state != JobState::Printed {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::PrintJobNotPrinted,
             "该单据尚未打印：请重试打印 / This job has not printed yet: retry it instead of a copy",
             None,
             Some("job_id"),
@@ -128,7 +130,14 @@ pub async fn preview(k: &Kiosk, job_id: i64) -> Result<String, FlowError> {
     render_blocking(job.document, style)
         .await
         .map(|(preview, _)| preview)
-        .map_err(|e| FlowError::conflict(e.to_string(), None, Some("job_id")))
+        .map_err(|e| {
+            FlowError::conflict(
+                crate::flows::ErrorCode::PrintJobUnreadable,
+                e.to_string(),
+                None,
+                Some("job_id"),
+            )
+        })
 }
 
 /// What became of a stored job so far, in the shape of a first answer (for a replayed
@@ -211,6 +220,7 @@ fn code(value: &impl Serialize) -> String {
 
 fn already_printed() -> FlowError {
     FlowError::conflict(
+        crate::flows::ErrorCode::PrintJobAlreadyPrinted,
         "该单据已打印：如需再打，请打印副本 / This job has printed: reprint it for a COPY",
         None,
         Some("job_id"),

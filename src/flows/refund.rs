@@ -77,6 +77,7 @@ pub async fn refund(
                 .map_err(|_| StoreError::Corrupt("refunds.response").into());
         }
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::IdempotencyConflict,
             "refund number already used for a different refund",
             None,
             Some("refund_no"),

@@ -187,7 +187,7 @@ pub async fn approve(
     permission: Permission,
 ) -> Result<String, FlowError> {
     let Some(supervisor) = supervisor else {
-        return Err(FlowError::Forbidden {
+        return Err(FlowError::SupervisorPinRequired {
             permission,
             message: format!(
                 "needs a supervisor's PIN (X-Supervisor + X-Supervisor-Pin) for {}",
@@ -236,6 +236,7 @@ async fn create(k: &Kiosk, new: NewStaff, created_by: &str) -> Result<StaffAccou
     let mut conn = k.db.writer.acquire().await.map_err(StoreError::from)?;
     if !store::staff::insert(&mut conn, &account, created_by, k.clock.now()).await? {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::StaffNumberTaken,
             "staff number already in use",
             None,
             Some("staff_number"),
@@ -256,6 +257,7 @@ pub async fn bootstrap_supervisor(
         let mut conn = k.db.reader.acquire().await.map_err(StoreError::from)?;
         if store::staff::has_active_supervisor(&mut conn).await? {
             return Err(FlowError::conflict(
+                crate::flows::ErrorCode::SupervisorExists,
                 "a supervisor already exists: staff are added by a supervisor in the kiosk",
                 Some("R-SVC-2"),
                 None,
@@ -329,6 +331,7 @@ pub async fn change(
     store_role_only(&[account.role, change.role.unwrap_or(account.role)])?;
     if staff_number == by.staff_number {
         return Err(FlowError::conflict(
+            crate::flows::ErrorCode::OwnAccount,
             "a supervisor cannot change their own role or deactivate themself",
             Some("R-SVC-2"),
             Some("staff_number"),

@@ -1,8 +1,10 @@
-//! Who may call what (R-SVC-2): the access table of every API route, and the guard that
+//! Who may call what (R-SVC-2): the access table of every API route (read from each
+//! handler's OpenAPI annotation, so route, permission and docs cannot drift), and the guard that
 //! enforces it before any handler runs — a bearer session for all but the public routes,
 //! the route's permission for the session's role (403 naming it), and the rate limits on
 //! sign-ins and lookups. A route missing from the table is refused: the guard fails closed.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::ApiError;
 use crate::domain::staff::{Permission, Role};
 use crate::flows::staff::SupervisorPin;
+use crate::flows::ErrorCode;
 use crate::kiosk::Kiosk;
 use crate::staff::rate_limit::RateLimiter;
 use crate::staff::sessions::{Session, SessionError};
@@ -31,83 +34,87 @@ pub enum Access {
     Needs(Permission),
 }
 
-/// Routes whose calls count against the per-session lookup limit.
-fn is_lookup(method: &Method, route: &str) -> bool {
-    matches!(
-        (method.as_str(), route),
-        ("GET", "/api/cards/{card_number}")
-            | ("GET", "/api/members/{member_id}")
-            | ("POST", "/api/members/search")
-            | ("POST", "/api/readers/{workstation}/read")
-    )
+/// A route's rule: who may call it, and whether calls count against the lookup limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteRule {
+    pub access: Access,
+    pub lookup: bool,
 }
 
-/// The access table (README, "Staff roles and permissions"). `None`: not in the table.
-pub fn access(method: &Method, route: &str) -> Option<Access> {
-    use Access::*;
-    use Permission::*;
-    let a = match (method.as_str(), route) {
-        ("GET", "/api/openapi.json" | "/api/health") => Public,
-        ("POST", "/api/sessions") => Public,
-        // Unknown routes answer 404 to anyone.
-        (_, "/api/{*rest}") => Public,
-        ("GET" | "DELETE", "/api/session") => SignedIn,
-        ("GET", "/api/policy" | "/api/gifts" | "/api/readers" | "/api/readers/events") => SignedIn,
-        ("GET", "/api/printers") => SignedIn,
-        ("GET", "/api/demo/tray") => SignedIn,
-        // Counter staff, at their own workstation unless a supervisor: checked in the handler.
-        ("POST", "/api/demo/tray/{workstation}/insert" | "/api/demo/tray/{workstation}/remove") => {
-            Needs(CardLookup)
+/// The access table (README, "Staff roles and permissions"), read from the OpenAPI document:
+/// each operation's `security` is its rule (`[{}]` public; `session` with no permission: any
+/// signed-in staff; `session` with one permission: that permission), and `x-lookup-limit`
+/// marks the lookups. An operation with no rule, or one the guard cannot read, is left out,
+/// and the guard refuses it: it fails closed.
+#[derive(Debug, Default)]
+pub struct AccessTable(HashMap<(Method, String), RouteRule>);
+
+impl AccessTable {
+    pub fn from_document(doc: &serde_json::Value) -> AccessTable {
+        let mut table = HashMap::new();
+        let paths = doc.get("paths").and_then(serde_json::Value::as_object);
+        for (route, item) in paths.into_iter().flatten() {
+            let ops = item.as_object().into_iter().flatten();
+            for (method, op) in ops {
+                let Ok(method) = Method::from_bytes(method.to_ascii_uppercase().as_bytes()) else {
+                    continue;
+                };
+                match access_of(op) {
+                    Some(access) => {
+                        let lookup = op
+                            .get(super::openapi::LOOKUP_LIMIT)
+                            .and_then(serde_json::Value::as_bool)
+                            .unwrap_or(false);
+                        table.insert((method, route.clone()), RouteRule { access, lookup });
+                    }
+                    None => {
+                        tracing::error!(%method, %route, "no readable access rule: the route is refused")
+                    }
+                }
+            }
         }
-        ("POST", "/api/policy") => Needs(PolicyManage),
-        ("POST", "/api/quotes" | "/api/sales") => Needs(SaleCheckout),
-        // Any till's sales need refund.any_till: checked against the sale in the flow.
-        ("POST", "/api/sales/{receipt_no}/refunds") => Needs(RefundOwnTill),
-        ("GET", "/api/cards/{card_number}") => Needs(CardLookup),
-        ("POST", "/api/cards/{card_number}/upgrade") => Needs(CardUpgrade),
-        ("POST", "/api/cards/{card_number}/loss-report") => Needs(CardReportLoss),
-        // Plus a supervisor's PIN for card.unblock, checked in the flow.
-        ("POST", "/api/cards/{card_number}/loss-report/cancellation") => Needs(CardReportLoss),
-        ("POST", "/api/cards/{card_number}/replacement") => Needs(CardReplace),
-        ("POST", "/api/cards/{card_number}/reactivation") => Needs(CardReactivate),
-        ("POST", "/api/cards/{card_number}/parking") => Needs(ParkingIssue),
-        (
-            "POST",
-            "/api/cards/{card_number}/birthday-gift" | "/api/cards/{card_number}/gift-exchanges",
-        ) => Needs(GiftIssue),
-        // Plus a supervisor's PIN for points.adjust, checked in the flow.
-        ("POST", "/api/cards/{card_number}/points-adjustments") => Needs(CardLookup),
-        ("POST", "/api/members") => Needs(MemberEnrol),
-        ("GET", "/api/members/{member_id}" | "/api/birthdays") => Needs(MemberRead),
-        ("POST", "/api/members/search") => Needs(MemberRead),
-        ("PATCH", "/api/members/{member_id}/contact") => Needs(MemberUpdate),
-        ("POST", "/api/readers/{workstation}/read") => Needs(CardLookup),
-        ("POST", "/api/readers/{workstation}/rewrite") => Needs(CardRewrite),
-        (
-            "GET",
-            "/api/print-jobs" | "/api/print-jobs/{job_id}" | "/api/print-jobs/{job_id}/preview",
-        ) => Needs(PrintManage),
-        ("POST", "/api/print-jobs/{job_id}/retry" | "/api/print-jobs/{job_id}/reprint") => {
-            Needs(PrintManage)
-        }
-        ("POST", "/api/workstations/{workstation}/daily-summary") => Needs(DailyReport),
-        ("POST", "/api/review") => Needs(ReviewRun),
-        ("GET", "/api/loss-reports/overdue") => Needs(CardReportLoss),
-        ("GET" | "POST", "/api/staff") => Needs(StaffManage),
-        ("PATCH", "/api/staff/{staff_number}") => Needs(StaffManage),
-        ("POST", "/api/staff/{staff_number}/unlock" | "/api/staff/{staff_number}/pin") => {
-            Needs(StaffManage)
-        }
-        ("GET", "/api/audit") => Needs(AuditView),
-        _ => return None,
+        AccessTable(table)
+    }
+
+    /// The rule of `method` on `route` (a path template); `None`: refuse.
+    pub fn rule(&self, method: &Method, route: &str) -> Option<RouteRule> {
+        self.0.get(&(method.clone(), route.to_owned())).copied()
+    }
+
+    /// Whether some method of `route` has a rule (another method answers 405).
+    fn knows(&self, route: &str) -> bool {
+        self.0.keys().any(|(_, r)| r == route)
+    }
+}
+
+/// An operation's security requirement as an access rule; `None` if missing or unreadable.
+fn access_of(op: &serde_json::Value) -> Option<Access> {
+    let requirements = op.get("security")?.as_array()?;
+    if requirements
+        .iter()
+        .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+    {
+        return Some(Access::Public);
+    }
+    let [requirement] = requirements.as_slice() else {
+        return None;
     };
-    Some(a)
+    let scopes = requirement.as_object()?.get("session")?.as_array()?;
+    match scopes.as_slice() {
+        [] => Some(Access::SignedIn),
+        [name] => Permission::ALL
+            .into_iter()
+            .find(|p| Some(p.as_str()) == name.as_str())
+            .map(Access::Needs),
+        _ => None,
+    }
 }
 
 /// The guard's shared state: the kiosk (sessions, clock) and the two rate limiters.
 #[derive(Clone)]
 pub struct Guard {
     pub kiosk: Kiosk,
+    pub table: Arc<AccessTable>,
     pub sign_ins: Arc<RateLimiter>,
     pub lookups: Arc<RateLimiter>,
 }
@@ -115,6 +122,7 @@ pub struct Guard {
 impl Guard {
     pub fn new(kiosk: Kiosk) -> Guard {
         Guard {
+            table: Arc::new(AccessTable::from_document(super::openapi::api_document())),
             sign_ins: Arc::new(RateLimiter::per_minute(
                 kiosk.config.login_attempts_per_minute,
             )),
@@ -143,26 +151,16 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
         // Not an API route at all (static files): nothing to guard.
         return next.run(req).await;
     };
-    let known_route = [
-        Method::GET,
-        Method::POST,
-        Method::PATCH,
-        Method::PUT,
-        Method::DELETE,
-    ]
-    .iter()
-    .any(|m| access(m, &route).is_some());
-    let Some(access) = access(req.method(), &route) else {
-        if known_route {
+    let Some(RouteRule { access, lookup }) = g.table.rule(req.method(), &route) else {
+        if g.table.knows(&route) {
             // Another method of a guarded route: the router answers 405, no handler runs.
             return next.run(req).await;
         }
         tracing::error!(method = %req.method(), %route, "route missing from the access table");
         return ApiError::new(
             StatusCode::FORBIDDEN,
+            ErrorCode::NoAccessRule,
             "this endpoint has no access rule: refused",
-            None,
-            None,
         )
         .into_response();
     };
@@ -187,11 +185,15 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
     let session = match touched {
         Ok(s) => s,
         Err(SessionError::Unknown) => {
-            return ApiError::unauthenticated("sign in first (Authorization: Bearer <token>)")
-                .into_response()
+            return ApiError::unauthenticated(
+                ErrorCode::Unauthenticated,
+                "sign in first (Authorization: Bearer <token>)",
+            )
+            .into_response()
         }
         Err(e @ SessionError::Expired) => {
-            return ApiError::unauthenticated(e.to_string()).into_response()
+            return ApiError::unauthenticated(ErrorCode::SessionExpired, e.to_string())
+                .into_response()
         }
     };
     let actor = Actor {
@@ -213,7 +215,7 @@ pub async fn guard(State(g): State<Guard>, mut req: Request, next: Next) -> Resp
             ),
         )
         .into_response()
-    } else if is_lookup(req.method(), &route) {
+    } else if lookup {
         match g.lookups.check(&session.staff_number, Instant::now()) {
             Err(wait) => too_many("too many lookups: slow down", wait),
             Ok(()) => {
@@ -234,14 +236,20 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(|v| v.split_once(' '))
+        // The scheme is case-insensitive (RFC 7235): `bearer`, `BEARER` too.
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim())
         .filter(|t| !t.is_empty())
 }
 
 fn too_many(message: &str, wait: std::time::Duration) -> Response {
-    let mut response =
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, message, None, None).into_response();
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        message,
+    )
+    .into_response();
     let seconds = wait.as_secs().max(1).to_string();
     if let Ok(v) = HeaderValue::from_str(&seconds) {
         response
@@ -260,7 +268,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Session {
             .extensions
             .get::<Session>()
             .cloned()
-            .ok_or_else(|| ApiError::unauthenticated("sign in first"))
+            .ok_or_else(|| ApiError::unauthenticated(ErrorCode::Unauthenticated, "sign in first"))
     }
 }
 
@@ -312,4 +320,57 @@ pub fn approved(mut response: Response, supervisor: Option<String>) -> Response 
         response.extensions_mut().insert(ApprovedBy(s));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn table(op: serde_json::Value) -> AccessTable {
+        AccessTable::from_document(&json!({ "paths": { "/api/thing": { "post": op } } }))
+    }
+
+    #[test]
+    fn an_operation_without_a_security_rule_is_refused() {
+        let t = table(json!({ "responses": {} }));
+        assert_eq!(t.rule(&Method::POST, "/api/thing"), None);
+    }
+
+    #[test]
+    fn an_unreadable_rule_is_refused() {
+        for security in [
+            json!([{ "session": ["no.such.permission"] }]),
+            json!([{ "session": ["card.lookup", "sale.checkout"] }]),
+            json!([{ "other": [] }]),
+            json!("public"),
+        ] {
+            let t = table(json!({ "security": security }));
+            assert_eq!(t.rule(&Method::POST, "/api/thing"), None, "{security}");
+        }
+    }
+
+    #[test]
+    fn security_requirements_read_as_access_rules() {
+        let cases = [
+            (json!([{}]), Access::Public),
+            (json!([{ "session": [] }]), Access::SignedIn),
+            (
+                json!([{ "session": ["card.lookup"] }]),
+                Access::Needs(Permission::CardLookup),
+            ),
+        ];
+        for (security, access) in cases {
+            let t = table(json!({ "security": security, "x-lookup-limit": true }));
+            assert_eq!(
+                t.rule(&Method::POST, "/api/thing"),
+                Some(RouteRule {
+                    access,
+                    lookup: true
+                })
+            );
+            assert_eq!(t.rule(&Method::GET, "/api/thing"), None);
+        }
+    }
 }

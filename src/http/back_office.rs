@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::gift_exchange::Gift;
 use crate::domain::policy::Policy;
 use crate::flows::review::{self, ReviewSummary};
@@ -29,7 +29,7 @@ pub struct ReviewRequest {
 }
 
 /// Run the annual review (R-EXP) for a day. Idempotent; also runs daily on its own.
-#[utoipa::path(post, path = "/api/review", tag = "back office", request_body = ReviewRequest, responses((status = 200, body = ReviewSummary), (status = 400, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/review", security(("session" = ["review.run"])), tag = "back office", request_body = ReviewRequest, responses((status = 200, body = ReviewSummary), (status = 400, body = ErrorBody)))]
 pub async fn run_review(
     State(k): State<Kiosk>,
     session: Session,
@@ -48,19 +48,19 @@ pub async fn run_review(
 }
 
 /// The policy in force today.
-#[utoipa::path(get, path = "/api/policy", tag = "back office", responses((status = 200, body = Policy)))]
+#[utoipa::path(get, path = "/api/policy", security(("session" = [])), tag = "back office", responses((status = 200, body = Policy)))]
 pub async fn policy(State(k): State<Kiosk>) -> Json<Policy> {
     Json(k.policy(k.today()).as_ref().clone())
 }
 
 /// The gift catalogue (R-PTS-6).
-#[utoipa::path(get, path = "/api/gifts", tag = "lounge", responses((status = 200, body = [Gift])))]
+#[utoipa::path(get, path = "/api/gifts", security(("session" = [])), tag = "lounge", responses((status = 200, body = [Gift])))]
 pub async fn gifts(State(k): State<Kiosk>) -> Result<Json<Vec<Gift>>, ApiError> {
     Ok(Json(services::gift_catalogue(&k).await?))
 }
 
 /// Loss reports past their 7-day deadline, for follow-up calls (R-REP-2).
-#[utoipa::path(get, path = "/api/loss-reports/overdue", tag = "cards", responses((status = 200, body = [LossReportRow])))]
+#[utoipa::path(get, path = "/api/loss-reports/overdue", security(("session" = ["card.report_loss"])), tag = "cards", responses((status = 200, body = [LossReportRow])))]
 pub async fn overdue_loss_reports(
     State(k): State<Kiosk>,
 ) -> Result<Json<Vec<LossReportRow>>, ApiError> {
@@ -79,7 +79,7 @@ pub struct Health {
     pub stale_reservations_voided: i64,
 }
 
-#[utoipa::path(get, path = "/api/health", tag = "back office", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/api/health", security(()), tag = "back office", responses((status = 200, body = Health)))]
 pub async fn health(State(k): State<Kiosk>) -> Result<Json<Health>, ApiError> {
     let mut conn =
         k.db.reader
@@ -112,13 +112,13 @@ pub struct SummaryRequest {
 }
 
 /// Print the end-of-day membership summary of a workstation (till, lounge or desk).
-#[utoipa::path(post, path = "/api/workstations/{workstation}/daily-summary", tag = "back office", request_body = SummaryRequest,
+#[utoipa::path(post, path = "/api/workstations/{workstation}/daily-summary", security(("session" = ["report.daily"])), extensions(("x-prints" = json!(true))), tag = "back office", request_body = SummaryRequest,
     params(("workstation" = String, Path)),
-    responses((status = 200, description = "the print outcome, with the preview"), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = DailySummary, description = "the summary printed, with the print outcome"), (status = 400, body = ErrorBody)))]
 pub async fn daily_summary(
     State(k): State<Kiosk>,
     session: Session,
-    axum::extract::Path(workstation): axum::extract::Path<String>,
+    ApiPath(workstation): ApiPath<String>,
     ApiJson(req): ApiJson<SummaryRequest>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     crate::domain::staff::check_workstation(&workstation)
@@ -127,13 +127,25 @@ pub async fn daily_summary(
     let day = req.date.unwrap_or(action.today);
     let doc = crate::flows::slips::daily_summary(&k, &action, day).await?;
     let print = crate::flows::slips::print(&k, &action, vec![doc]).await;
-    Ok(Json(
-        serde_json::json!({ "workstation": workstation, "business_day": day, "print": print }),
-    ))
+    let summary = DailySummary {
+        workstation,
+        business_day: day,
+    };
+    Ok(Json(crate::flows::slips::with_print(
+        serde_json::to_value(summary).unwrap_or_default(),
+        print,
+    )))
+}
+
+/// Whose end-of-day summary was printed (the answer adds `print`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DailySummary {
+    pub workstation: String,
+    pub business_day: NaiveDate,
 }
 
 /// Publish a new policy version (head office): in force from its `effective_from`.
-#[utoipa::path(post, path = "/api/policy", tag = "back office", request_body = Policy,
+#[utoipa::path(post, path = "/api/policy", security(("session" = ["policy.manage"])), tag = "back office", request_body = Policy,
     responses((status = 201, body = Policy), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn publish_policy(
     State(k): State<Kiosk>,
@@ -148,6 +160,7 @@ pub async fn publish_policy(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Rows before this seq (paging back); default the newest.
     pub before: Option<i64>,
@@ -169,20 +182,12 @@ pub struct AuditPage {
 }
 
 /// The audit trail (supervisors, head office).
-#[utoipa::path(get, path = "/api/audit", tag = "back office", params(AuditQuery),
+#[utoipa::path(get, path = "/api/audit", security(("session" = ["audit.view"])), tag = "back office", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody)))]
 pub async fn audit_trail(
     State(k): State<Kiosk>,
-    q: Result<axum::extract::Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let axum::extract::Query(q) = q.map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::BAD_REQUEST,
-            e.body_text(),
-            None,
-            Some("query"),
-        )
-    })?;
     let chain = crate::flows::audit::check(&k, q.full.unwrap_or(false)).await?;
     let mut conn = k.db.reader.acquire().await.map_err(StoreError::from)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 500);

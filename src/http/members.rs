@@ -1,8 +1,7 @@
 //! Member endpoints for the lounge: enrolment, the member record, contact changes, and the
 //! birthday greeting list.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::NaiveDate;
@@ -10,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::staff::Permission;
 use crate::flows::enrolment::{self, EnrolmentRequest, EnrolmentResult};
 use crate::flows::members::{
@@ -22,7 +21,7 @@ use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;
 
 /// Enrol a member and issue the first card (R-ENR).
-#[utoipa::path(post, path = "/api/members", tag = "members", request_body = EnrolmentRequest, responses((status = 201, body = EnrolmentResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/members", security(("session" = ["member.enrol"])), extensions(("x-prints" = json!(true))), tag = "members", request_body = EnrolmentRequest, responses((status = 201, body = EnrolmentResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn enrol(
     State(k): State<Kiosk>,
     session: Session,
@@ -40,12 +39,12 @@ pub async fn enrol(
 
 /// A member with their cards; ID number, phone and address masked unless the role may see
 /// them in full (`member.read_full`).
-#[utoipa::path(get, path = "/api/members/{member_id}", tag = "members", params(("member_id" = String, Path)),
+#[utoipa::path(get, path = "/api/members/{member_id}", security(("session" = ["member.read"])), extensions(("x-lookup-limit" = json!(true))), tag = "members", params(("member_id" = String, Path)),
     responses((status = 200, body = MemberView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(k): State<Kiosk>,
     session: Session,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<MemberView>, ApiError> {
     Ok(Json(
         members::member_view(&k, &id, reveal_for(&session)).await?,
@@ -53,13 +52,13 @@ pub async fn get(
 }
 
 /// Change a member's contact data (R-SVC-3).
-#[utoipa::path(patch, path = "/api/members/{member_id}/contact", tag = "members", request_body = ContactUpdate,
+#[utoipa::path(patch, path = "/api/members/{member_id}/contact", security(("session" = ["member.update"])), tag = "members", request_body = ContactUpdate,
     params(("member_id" = String, Path)),
     responses((status = 200, body = MemberView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_contact(
     State(k): State<Kiosk>,
     session: Session,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(update): ApiJson<ContactUpdate>,
 ) -> Result<Json<MemberView>, ApiError> {
     let action = k.action_by(&session);
@@ -70,7 +69,7 @@ pub async fn update_contact(
 
 /// Find a member by ID document or by phone (exactly one), through the lookup index. A POST
 /// so the ID number or phone never appears in a URL (R-SVC-1). Personal data masked.
-#[utoipa::path(post, path = "/api/members/search", tag = "members", request_body = MemberSearch,
+#[utoipa::path(post, path = "/api/members/search", security(("session" = ["member.read"])), extensions(("x-lookup-limit" = json!(true))), tag = "members", request_body = MemberSearch,
     responses((status = 200, body = MemberSearchResult), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn search(
     State(k): State<Kiosk>,
@@ -83,19 +82,18 @@ pub async fn search(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
     /// Store-local day (default today).
     pub date: Option<NaiveDate>,
 }
 
 /// Members to greet on their birthday (R-SRV-3).
-#[utoipa::path(get, path = "/api/birthdays", tag = "lounge", params(DayQuery), responses((status = 200, body = [Greeting])))]
+#[utoipa::path(get, path = "/api/birthdays", security(("session" = ["member.read"])), tag = "lounge", params(DayQuery), responses((status = 200, body = [Greeting])))]
 pub async fn birthdays(
     State(k): State<Kiosk>,
-    q: Result<Query<DayQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<DayQuery>,
 ) -> Result<Json<Vec<Greeting>>, ApiError> {
-    let Query(q) =
-        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text(), None, Some("date")))?;
     Ok(Json(
         services::greeting_list(&k, q.date.unwrap_or_else(|| k.today())).await?,
     ))

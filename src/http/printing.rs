@@ -1,8 +1,7 @@
 //! Print queue and printer endpoints: the jobs of a workstation, one job with its preview (also
 //! as plain text for the browser), retry and reprint, and each printer's state now.
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,12 +9,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::{ApiError, ErrorBody};
+use super::extract::{ApiPath, ApiQuery};
 use crate::flows::printing::{self, PrintOutcome, PrinterStatus};
 use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;
 use crate::store::print_jobs::{JobState, PrintJob};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JobQuery {
     /// Only this workstation's jobs.
     pub workstation: Option<String>,
@@ -31,84 +32,68 @@ pub struct PrintJobDetail {
     pub preview: String,
 }
 
-fn job_id(path: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
-    path.map(|Path(id)| id).map_err(|_| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "job id must be a number",
-            None,
-            Some("job_id"),
-        )
-    })
-}
-
 /// Print jobs, newest first (at most 200): e.g. `?workstation=checkout-1&state=failed`.
-#[utoipa::path(get, path = "/api/print-jobs", tag = "printing", params(JobQuery),
+#[utoipa::path(get, path = "/api/print-jobs", security(("session" = ["print.manage"])), tag = "printing", params(JobQuery),
     responses((status = 200, body = [PrintJob]), (status = 400, body = ErrorBody)))]
 pub async fn list(
     State(k): State<Kiosk>,
-    q: Result<Query<JobQuery>, QueryRejection>,
+    ApiQuery(q): ApiQuery<JobQuery>,
 ) -> Result<Json<Vec<PrintJob>>, ApiError> {
-    let Query(q) =
-        q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.body_text(), None, None))?;
     Ok(Json(
         printing::list(&k, q.workstation.as_deref(), q.state).await?,
     ))
 }
 
 /// One print job with its preview.
-#[utoipa::path(get, path = "/api/print-jobs/{job_id}", tag = "printing", params(("job_id" = i64, Path)),
-    responses((status = 200, body = PrintJobDetail), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/print-jobs/{job_id}", security(("session" = ["print.manage"])), tag = "printing", params(("job_id" = i64, Path)),
+    responses((status = 200, body = PrintJobDetail), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn get(
     State(k): State<Kiosk>,
-    path: Result<Path<i64>, PathRejection>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PrintJobDetail>, ApiError> {
-    let id = job_id(path)?;
     let job = printing::find(&k, id).await?;
     let preview = printing::preview(&k, id).await?;
     Ok(Json(PrintJobDetail { job, preview }))
 }
 
 /// The job as it looks on paper, as plain text (open it in the browser).
-#[utoipa::path(get, path = "/api/print-jobs/{job_id}/preview", tag = "printing", params(("job_id" = i64, Path)),
-    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/print-jobs/{job_id}/preview", security(("session" = ["print.manage"])), tag = "printing", params(("job_id" = i64, Path)),
+    responses((status = 200, content_type = "text/plain; charset=utf-8", body = String), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn preview(
     State(k): State<Kiosk>,
-    path: Result<Path<i64>, PathRejection>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    let text = printing::preview(&k, job_id(path)?).await?;
+    let text = printing::preview(&k, id).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response())
 }
 
 /// Print a failed job again (after loading paper, closing the cover, …). A printer fault is
 /// still a 200 with `state: failed`: the job stays in the queue.
-#[utoipa::path(post, path = "/api/print-jobs/{job_id}/retry", tag = "printing", params(("job_id" = i64, Path)),
+#[utoipa::path(post, path = "/api/print-jobs/{job_id}/retry", security(("session" = ["print.manage"])), tag = "printing", params(("job_id" = i64, Path)),
     responses((status = 200, body = PrintOutcome), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn retry(
     State(k): State<Kiosk>,
     session: Session,
-    path: Result<Path<i64>, PathRejection>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<PrintOutcome>, ApiError> {
-    let id = job_id(path)?;
     tracing::info!(staff = %session.staff_number, job_id = id, "print job retried");
     Ok(Json(printing::retry(&k, id).await?))
 }
 
 /// Print a COPY of a printed job: a new job marked 副本 COPY.
-#[utoipa::path(post, path = "/api/print-jobs/{job_id}/reprint", tag = "printing", params(("job_id" = i64, Path)),
+#[utoipa::path(post, path = "/api/print-jobs/{job_id}/reprint", security(("session" = ["print.manage"])), tag = "printing", params(("job_id" = i64, Path)),
     responses((status = 201, body = PrintOutcome), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reprint(
     State(k): State<Kiosk>,
     session: Session,
-    path: Result<Path<i64>, PathRejection>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<(StatusCode, Json<PrintOutcome>), ApiError> {
-    let id = job_id(path)?;
     tracing::info!(staff = %session.staff_number, job_id = id, "print job reprinted");
     Ok((StatusCode::CREATED, Json(printing::reprint(&k, id).await?)))
 }
 
 /// Each workstation's printer and its state now (`*`: the spool of the others).
-#[utoipa::path(get, path = "/api/printers", tag = "printing", responses((status = 200, body = [PrinterStatus])))]
+#[utoipa::path(get, path = "/api/printers", security(("session" = [])), tag = "printing", responses((status = 200, body = [PrinterStatus])))]
 pub async fn printers(State(k): State<Kiosk>) -> Json<Vec<PrinterStatus>> {
     Json(printing::statuses(&k).await)
 }

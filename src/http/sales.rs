@@ -1,6 +1,6 @@
 //! Checkout endpoints for tills and the cashier UI: quote, commit, refund.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 
@@ -9,17 +9,17 @@ use axum::response::{IntoResponse, Response};
 use super::audit::AuditedInTransaction;
 use super::auth::{approved, SupervisorHeaders};
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath};
 use crate::domain::quote::Quote;
 use crate::domain::staff::Permission;
 use crate::flows::checkout::{self, QuoteRequest, SaleReceipt, SaleRequest};
 use crate::flows::refund::{self, RefundAuthority, RefundReceipt, RefundRequest};
-use crate::flows::staff;
+use crate::flows::{staff, ErrorCode};
 use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;
 
 /// Price a basket (no change is made).
-#[utoipa::path(post, path = "/api/quotes", tag = "checkout", request_body = QuoteRequest,
+#[utoipa::path(post, path = "/api/quotes", security(("session" = ["sale.checkout"])), tag = "checkout", request_body = QuoteRequest,
     responses((status = 200, body = Quote), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn quote(
     State(k): State<Kiosk>,
@@ -30,15 +30,16 @@ pub async fn quote(
 
 /// Commit a sale. Idempotent on `receipt_no`: the same body again returns the first result;
 /// a different body under the same number is a 409. Totals are computed here, never trusted.
-#[utoipa::path(post, path = "/api/sales", tag = "checkout", request_body = SaleRequest,
-    responses((status = 201, body = SaleReceipt), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/sales", security(("session" = ["sale.checkout"])), extensions(("x-prints" = json!(true))), tag = "checkout", request_body = SaleRequest,
+    responses((status = 201, body = SaleReceipt), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn commit(
     State(k): State<Kiosk>,
     session: Session,
     ApiJson(req): ApiJson<SaleRequest>,
 ) -> Result<Response, ApiError> {
     if !session.role.may(Permission::RefundAnyTill) && req.till_id != session.workstation {
-        return Err(ApiError::forbidden(
+        return Err(ApiError::forbidden_as(
+            ErrorCode::WrongWorkstation,
             Permission::SaleCheckout,
             format!(
                 "signed in at {}: sales are rung on that till only",
@@ -55,14 +56,14 @@ pub async fn commit(
 }
 
 /// Refund lines of a sale (by receipt number). Idempotent on `refund_no`.
-#[utoipa::path(post, path = "/api/sales/{receipt_no}/refunds", tag = "checkout", request_body = RefundRequest,
+#[utoipa::path(post, path = "/api/sales/{receipt_no}/refunds", security(("session" = ["refund.own_till"])), extensions(("x-prints" = json!(true))), tag = "checkout", request_body = RefundRequest,
     params(("receipt_no" = String, Path)),
     responses((status = 201, body = RefundReceipt), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn refund(
     State(k): State<Kiosk>,
     session: Session,
     SupervisorHeaders(supervisor): SupervisorHeaders,
-    Path(receipt_no): Path<String>,
+    ApiPath(receipt_no): ApiPath<String>,
     ApiJson(req): ApiJson<RefundRequest>,
 ) -> Result<Response, ApiError> {
     // Checked before the refund's transaction: a PIN check writes its own (wrong-PIN count).

@@ -1,7 +1,7 @@
 //! Staff endpoints: signing in and out, who is signed in, and the supervisor's account
 //! management (add, change role or deactivate, unlock, reset a PIN).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 use super::auth::{bearer, Actor};
 use super::error::{ApiError, ErrorBody};
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath};
 use crate::domain::staff::{check_staff_number, check_workstation, Role};
 use crate::flows::staff::{self, NewStaff, PinReset, SignInRequest, SignedIn, StaffChange};
 use crate::kiosk::Kiosk;
@@ -19,7 +19,7 @@ use crate::store::staff::StaffAccount;
 
 /// Sign in with staff number and PIN at a workstation. Five wrong PINs in a row lock the
 /// account for 5 minutes (or until a supervisor unlocks it).
-#[utoipa::path(post, path = "/api/sessions", tag = "staff", request_body = SignInRequest,
+#[utoipa::path(post, path = "/api/sessions", security(()), tag = "staff", request_body = SignInRequest,
     responses((status = 201, body = SignedIn), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn sign_in(State(k): State<Kiosk>, ApiJson(req): ApiJson<SignInRequest>) -> Response {
     // The audit row names the staff number and workstation typed only when they are shaped
@@ -63,7 +63,7 @@ pub struct Whoami {
 }
 
 /// Who is signed in with this token, and what they may do.
-#[utoipa::path(get, path = "/api/session", tag = "staff", responses((status = 200, body = Whoami), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/session", security(("session" = [])), tag = "staff", responses((status = 200, body = Whoami), (status = 401, body = ErrorBody)))]
 pub async fn whoami(session: Session) -> Json<Whoami> {
     Json(Whoami {
         permissions: staff::permission_names(session.role),
@@ -75,7 +75,7 @@ pub async fn whoami(session: Session) -> Json<Whoami> {
 }
 
 /// Sign out: the token stops working at once.
-#[utoipa::path(delete, path = "/api/session", tag = "staff", responses((status = 204), (status = 401, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/session", security(("session" = [])), tag = "staff", responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn sign_out(State(k): State<Kiosk>, headers: axum::http::HeaderMap) -> StatusCode {
     if let Some(token) = bearer(&headers) {
         k.sessions.close(token);
@@ -84,13 +84,13 @@ pub async fn sign_out(State(k): State<Kiosk>, headers: axum::http::HeaderMap) ->
 }
 
 /// Every staff account (never a PIN or its hash).
-#[utoipa::path(get, path = "/api/staff", tag = "staff", responses((status = 200, body = [StaffAccount]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/staff", security(("session" = ["staff.manage"])), tag = "staff", responses((status = 200, body = [StaffAccount]), (status = 403, body = ErrorBody)))]
 pub async fn list(State(k): State<Kiosk>) -> Result<Json<Vec<StaffAccount>>, ApiError> {
     Ok(Json(staff::list(&k).await?))
 }
 
 /// Add a store staff account with its first PIN.
-#[utoipa::path(post, path = "/api/staff", tag = "staff", request_body = NewStaff,
+#[utoipa::path(post, path = "/api/staff", security(("session" = ["staff.manage"])), tag = "staff", request_body = NewStaff,
     responses((status = 201, body = StaffAccount), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add(
     State(k): State<Kiosk>,
@@ -104,12 +104,12 @@ pub async fn add(
 }
 
 /// Change a staff member's role or (de)activate the account; their sessions end.
-#[utoipa::path(patch, path = "/api/staff/{staff_number}", tag = "staff", request_body = StaffChange, params(("staff_number" = String, Path)),
-    responses((status = 200, body = StaffAccount), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(patch, path = "/api/staff/{staff_number}", security(("session" = ["staff.manage"])), tag = "staff", request_body = StaffChange, params(("staff_number" = String, Path)),
+    responses((status = 200, body = StaffAccount), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn change(
     State(k): State<Kiosk>,
     session: Session,
-    Path(staff_number): Path<String>,
+    ApiPath(staff_number): ApiPath<String>,
     ApiJson(change): ApiJson<StaffChange>,
 ) -> Result<Json<StaffAccount>, ApiError> {
     Ok(Json(
@@ -118,21 +118,21 @@ pub async fn change(
 }
 
 /// Lift a wrong-PIN lock.
-#[utoipa::path(post, path = "/api/staff/{staff_number}/unlock", tag = "staff", params(("staff_number" = String, Path)),
+#[utoipa::path(post, path = "/api/staff/{staff_number}/unlock", security(("session" = ["staff.manage"])), tag = "staff", params(("staff_number" = String, Path)),
     responses((status = 200, body = StaffAccount), (status = 404, body = ErrorBody)))]
 pub async fn unlock(
     State(k): State<Kiosk>,
-    Path(staff_number): Path<String>,
+    ApiPath(staff_number): ApiPath<String>,
 ) -> Result<Json<StaffAccount>, ApiError> {
     Ok(Json(staff::unlock(&k, &staff_number).await?))
 }
 
 /// Set a new PIN for a staff member who forgot theirs; their sessions end.
-#[utoipa::path(post, path = "/api/staff/{staff_number}/pin", tag = "staff", request_body = PinReset, params(("staff_number" = String, Path)),
+#[utoipa::path(post, path = "/api/staff/{staff_number}/pin", security(("session" = ["staff.manage"])), tag = "staff", request_body = PinReset, params(("staff_number" = String, Path)),
     responses((status = 200, body = StaffAccount), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reset_pin(
     State(k): State<Kiosk>,
-    Path(staff_number): Path<String>,
+    ApiPath(staff_number): ApiPath<String>,
     ApiJson(reset): ApiJson<PinReset>,
 ) -> Result<Json<StaffAccount>, ApiError> {
     Ok(Json(staff::reset_pin(&k, &staff_number, reset).await?))
