@@ -220,12 +220,12 @@ async fn permissions_are_the_readme_table() {
         (
             "POST",
             "/api/demo/tray/{workstation}/insert",
-            signed_in.clone(),
+            needs("card.lookup"),
         ),
         (
             "POST",
             "/api/demo/tray/{workstation}/remove",
-            signed_in.clone(),
+            needs("card.lookup"),
         ),
         ("POST", "/api/policy", needs("policy.manage")),
         ("POST", "/api/quotes", needs("sale.checkout")),

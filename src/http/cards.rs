@@ -72,7 +72,7 @@ pub async fn report_loss(
 }
 
 /// Replace a lost or damaged card (R-REP): fee, new number, balance moved, valid tomorrow.
-#[utoipa::path(post, path = "/api/cards/{card_number}/replacement", security(("session" = ["card.replace"])), extensions(("x-prints" = json!(true))), tag = "cards", request_body = ReplacementRequest,
+#[utoipa::path(post, path = "/api/cards/{card_number}/replacement", security(("session" = ["card.replace"])), extensions(("x-prints" = json!(true)), ("x-supervisor-pin" = json!(true))), tag = "cards", request_body = ReplacementRequest,
     params(("card_number" = String, Path)),
     responses((status = 200, body = ReplacementResult), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn replace(
@@ -99,7 +99,7 @@ pub async fn replace(
 
 /// Withdraw a loss report made by mistake, the same day, with a supervisor's PIN
 /// (`X-Supervisor`, `X-Supervisor-Pin`): the card is unblocked (R-REP-6's exception).
-#[utoipa::path(post, path = "/api/cards/{card_number}/loss-report/cancellation", security(("session" = ["card.report_loss"])), tag = "cards",
+#[utoipa::path(post, path = "/api/cards/{card_number}/loss-report/cancellation", security(("session" = ["card.report_loss"])), extensions(("x-supervisor-pin" = json!(true))), tag = "cards",
     params(("card_number" = String, Path)),
     responses((status = 200, body = CardView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn withdraw_loss_report(
@@ -116,7 +116,7 @@ pub async fn withdraw_loss_report(
 
 /// Add or take points by hand with a reason code, with a supervisor's PIN
 /// (`X-Supervisor`, `X-Supervisor-Pin`).
-#[utoipa::path(post, path = "/api/cards/{card_number}/points-adjustments", security(("session" = ["card.lookup"])), tag = "cards", request_body = AdjustmentRequest,
+#[utoipa::path(post, path = "/api/cards/{card_number}/points-adjustments", security(("session" = ["card.lookup"])), extensions(("x-supervisor-pin" = json!(true))), tag = "cards", request_body = AdjustmentRequest,
     params(("card_number" = String, Path)),
     responses((status = 201, body = AdjustmentResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn adjust_points(

@@ -15,6 +15,9 @@ use crate::flows::printing::PrintOutcome;
 
 /// Marks an operation whose calls count against the per-session lookup limit (429).
 pub const LOOKUP_LIMIT: &str = "x-lookup-limit";
+/// Marks an operation that may take a supervisor's PIN (`X-Supervisor`, `X-Supervisor-Pin`):
+/// approvals are rate-limited per clerk and per supervisor (429).
+pub const SUPERVISOR_PIN: &str = "x-supervisor-pin";
 /// Marks an operation whose answer carries `print`: the print job outcomes.
 pub const PRINTS: &str = "x-prints";
 
@@ -22,7 +25,7 @@ pub const PRINTS: &str = "x-prints";
 #[openapi(
     info(
         title = "Membership kiosk API",
-        description = "Store membership kiosk: cards, checkout, lounge, replacement desk. Sign in with POST /api/sessions and send `Authorization: Bearer <token>`. Each operation's `security` names the permission it needs (`session` with a permission, e.g. `card.lookup`; `session` with none: any signed-in staff; `{}`: public); a role without it gets 403 naming it; sensitive actions also need a supervisor's `X-Supervisor` + `X-Supervisor-Pin`. Amounts are strings in yuan with 2 decimals. Every error is the JSON `ErrorBody` {error, code, rule, field}: `code` is stable (the rule id for a rule refusal) and listed in its schema. Operations that print (`x-prints`: sale, refund, enrolment, upgrade, loss report, replacement, parking, gifts, daily summary) add `print`: the print job outcomes (see /api/print-jobs); a printer fault never undoes the operation. Operations marked `x-lookup-limit` count against the per-session lookup limit."
+        description = "Store membership kiosk: cards, checkout, lounge, replacement desk. Sign in with POST /api/sessions and send `Authorization: Bearer <token>`. Each operation's `security` names the permission it needs (`session` with a permission, e.g. `card.lookup`; `session` with none: any signed-in staff; `{}`: public); a role without it gets 403 naming it; sensitive actions also need a supervisor's `X-Supervisor` + `X-Supervisor-Pin`. Amounts are strings in yuan with 2 decimals. Every error is the JSON `ErrorBody` {error, code, rule, field}: `code` is stable (the rule id for a rule refusal) and listed in its schema. Operations that print (`x-prints`: sale, refund, enrolment, upgrade, loss report, replacement, parking, gifts, daily summary) add `print`: the print job outcomes (see /api/print-jobs); a printer fault never undoes the operation. Operations marked `x-lookup-limit` count against the per-session lookup limit; those marked `x-supervisor-pin` take a supervisor's PIN, whose approvals are rate-limited per clerk and per supervisor."
     ),
     components(schemas(ErrorBody, PrintOutcome)),
     modifiers(&SessionAuth)
@@ -109,6 +112,12 @@ fn common_answers(op: &Map<String, Value>) -> Vec<(&'static str, &'static str)> 
     }
     if op_flag(op, LOOKUP_LIMIT) {
         answers.push(("429", "too many lookups: wait `Retry-After` seconds"));
+    }
+    if op_flag(op, SUPERVISOR_PIN) {
+        answers.push((
+            "429",
+            "too many supervisor-PIN approvals: wait `Retry-After` seconds",
+        ));
     }
     let params = op.get("parameters").and_then(Value::as_array);
     let has_param = |place: &str| {

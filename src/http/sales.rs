@@ -56,7 +56,7 @@ pub async fn commit(
 }
 
 /// Refund lines of a sale (by receipt number). Idempotent on `refund_no`.
-#[utoipa::path(post, path = "/api/sales/{receipt_no}/refunds", security(("session" = ["refund.own_till"])), extensions(("x-prints" = json!(true))), tag = "checkout", request_body = RefundRequest,
+#[utoipa::path(post, path = "/api/sales/{receipt_no}/refunds", security(("session" = ["refund.own_till"])), extensions(("x-prints" = json!(true)), ("x-supervisor-pin" = json!(true))), tag = "checkout", request_body = RefundRequest,
     params(("receipt_no" = String, Path)),
     responses((status = 201, body = RefundReceipt), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn refund(
