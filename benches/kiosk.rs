@@ -286,6 +286,8 @@ async fn start_kiosk(db: &std::path::Path, slow_disk: Option<&std::path::Path>) 
     if let Some(shim) = slow_disk {
         cmd.env("LD_PRELOAD", shim);
     }
+    // Reaped by `Kiosk`'s Drop (SIGTERM, then SIGKILL and wait), which owns it from here on.
+    #[allow(clippy::zombie_processes)]
     let child = cmd.spawn().expect("kiosk binary starts");
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();

@@ -191,20 +191,24 @@ impl Config {
         if let Some(v) = env("KIOSK_UI_DIR") {
             config.ui_dir = PathBuf::from(v);
         }
-        let minutes = |name: &'static str, v: String| {
+        let whole_number = |name: &'static str, v: String| {
             v.parse::<u32>().map_err(|_| ConfigError::Invalid {
                 name,
                 message: "not a whole number".into(),
             })
         };
         if let Some(v) = env("KIOSK_SESSION_IDLE_MINUTES") {
-            config.session_idle_minutes = minutes("KIOSK_SESSION_IDLE_MINUTES", v)?;
+            config.session_idle_minutes = whole_number("KIOSK_SESSION_IDLE_MINUTES", v)?;
         }
         if let Some(v) = env("KIOSK_LOGIN_ATTEMPTS_PER_MINUTE") {
-            config.login_attempts_per_minute = minutes("KIOSK_LOGIN_ATTEMPTS_PER_MINUTE", v)?;
+            config.login_attempts_per_minute = whole_number("KIOSK_LOGIN_ATTEMPTS_PER_MINUTE", v)?;
         }
         if let Some(v) = env("KIOSK_LOOKUPS_PER_MINUTE") {
-            config.lookups_per_minute = minutes("KIOSK_LOOKUPS_PER_MINUTE", v)?;
+            config.lookups_per_minute = whole_number("KIOSK_LOOKUPS_PER_MINUTE", v)?;
+        }
+        if let Some(v) = env("KIOSK_CARD_ISSUE_LIMIT_SECONDS") {
+            config.card_issue_limit_seconds =
+                u64::from(whole_number("KIOSK_CARD_ISSUE_LIMIT_SECONDS", v)?);
         }
         config.validate()?;
         Ok(config)

@@ -47,7 +47,8 @@ fn code_schema() -> impl Into<RefOr<Schema>> {
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    /// Boxed: handlers return `Result<_, ApiError>`, and the `Err` side stays one pointer.
+    pub body: Box<ErrorBody>,
 }
 
 impl ApiError {
@@ -58,13 +59,13 @@ impl ApiError {
     fn coded(status: StatusCode, code: &str, error: impl Into<String>) -> ApiError {
         ApiError {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 error: error.into(),
                 code: code.to_owned(),
                 rule: None,
                 field: None,
                 permission: None,
-            },
+            }),
         }
     }
 

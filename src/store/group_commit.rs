@@ -167,7 +167,7 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<Box<dyn Item>>, batch_ma
             }
         }
         let committed = commit_batch(&writer, &mut batch).await;
-        let committed = committed.as_ref().map(|()| ()).map_err(String::as_str);
+        let committed = committed.as_ref().copied().map_err(String::as_str);
         for item in batch.drain(..) {
             item.settle(committed);
         }

@@ -29,9 +29,12 @@ use sqlx::{Connection, SqliteConnection};
 const PIN: &str = "582917";
 /// Concurrent tills ringing sales; one more lounge task enrols.
 const TILLS: usize = 4;
-/// A reservation older than this was left by a crash and must have been voided: the default
-/// card issue time limit (reserve → write → activate).
-const RESERVATION_LIMIT: Duration = Duration::from_secs(120);
+/// The card issue time limit the kiosk runs with here (reserve → write → activate), short so
+/// that the sweep's work shows within the test.
+const CARD_ISSUE_LIMIT_SECONDS: u64 = 2;
+/// A reservation older than this was left by a crash and must have been voided: the limit,
+/// plus the sweep's period (half the limit) and slack for the restart.
+const RESERVATION_LIMIT: Duration = Duration::from_secs(CARD_ISSUE_LIMIT_SECONDS + 4);
 
 /// A seeded, reproducible generator (kill moments, baskets), from the seed printed.
 fn seeded(seed: u64) -> TestRng {
@@ -144,6 +147,10 @@ impl Store {
             .env("KIOSK_CARD_READER", "memory")
             .env("KIOSK_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
             .env("KIOSK_LOOKUPS_PER_MINUTE", "100000000")
+            .env(
+                "KIOSK_CARD_ISSUE_LIMIT_SECONDS",
+                CARD_ISSUE_LIMIT_SECONDS.to_string(),
+            )
             .env_remove("KIOSK_CONFIG")
             .env_remove("KIOSK_ISSUER_KEY")
             .env("RUST_LOG", "warn")
