@@ -16,6 +16,8 @@ pub mod readers;
 pub mod sales;
 pub mod staff;
 pub mod tray;
+pub mod ui;
+pub mod workstations;
 
 use std::future::Future;
 
@@ -25,7 +27,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -90,10 +91,11 @@ pub(crate) fn routes() -> OpenApiRouter<Kiosk> {
         .routes(routes!(back_office::policy, back_office::publish_policy))
         .routes(routes!(back_office::gifts))
         .routes(routes!(back_office::overdue_loss_reports))
+        .routes(routes!(workstations::store))
 }
 
 pub fn router(kiosk: Kiosk) -> Router {
-    let ui = ServeDir::new(&kiosk.config.ui_dir).append_index_html_on_directories(true);
+    let ui = ui::router(&kiosk.config.ui_dir);
     let (api, _) = routes().split_for_parts();
     api.method_not_allowed_fallback(|| async {
         ApiError::new(
@@ -126,7 +128,7 @@ pub fn router(kiosk: Kiosk) -> Router {
         audit::record,
     ))
     .with_state(kiosk)
-    .fallback_service(ui)
+    .merge(ui)
     .layer(axum::middleware::from_fn(error_bodies))
 }
 

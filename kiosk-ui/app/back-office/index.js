@@ -1,0 +1,2 @@
+/** The back-office workstation's screens, in navigation order. */
+export const screens = [];

@@ -1,0 +1,2 @@
+/** The checkout workstation's screens, in navigation order. */
+export const screens = [];

@@ -1,0 +1,2 @@
+/** The desk workstation's screens, in navigation order. */
+export const screens = [];

@@ -1,0 +1,2 @@
+/** The lounge workstation's screens, in navigation order. */
+export const screens = [];
