@@ -147,6 +147,7 @@ async fn parameters_security_and_codes_are_declared_as_they_are() {
     let public: BTreeSet<(&str, &str)> = [
         ("GET", "/api/health"),
         ("GET", "/api/openapi.json"),
+        ("GET", "/api/store"),
         ("POST", "/api/sessions"),
     ]
     .into();
@@ -344,6 +345,7 @@ async fn permissions_are_the_readme_table() {
         ("GET", "/api/audit", needs("audit.view")),
         ("GET", "/api/health", json!([{}])),
         ("GET", "/api/openapi.json", json!([{}])),
+        ("GET", "/api/store", json!([{}])),
         ("POST", "/api/sessions", json!([{}])),
     ];
     let ops = operations(&doc);
