@@ -112,7 +112,8 @@ export function writeStep(reader, phase, failure = null) {
   if (phase === 'done') return 'done';
   // Until a card is back in the reader, say what happened; then it is ready again.
   if (phase === 'failed' && WRITE_FAILURES.includes(failure?.code) && !reader?.cardPresent) {
-    return failure.code === 'card_removed' || failure.code === 'card_swapped' ? 'removed' : 'failed';
+    // The card was ready when the write began: "no card" then means it was pulled.
+    return ['card_removed', 'card_swapped', 'no_card'].includes(failure.code) ? 'removed' : 'failed';
   }
   if (!reader?.connected) return 'no_reader';
   if (!reader.cardPresent) return 'insert_card';

@@ -146,7 +146,7 @@ function Completion({ card, policy, onCard, onNext }) {
       ? html`<p class="refusal" role="alert">${t(plan.refusal.key)}${plan.refusal.rule ? ` (${plan.refusal.rule})` : ''}</p>`
       : html`<form class="replace-form" onSubmit=${write} aria-label=${t('desk.replace.form')}>
         <p class="reason" data-reason=${plan.reason}>${t(`desk.replace.reason.${plan.reason}`)}</p>
-        <${Fee} plan=${plan} tier=${card.tier} />
+        <${Fee} plan=${plan} tier=${card.tier} waive=${waive} />
         ${!plan.free && plan.fee !== null && html`<label class="choice">
           <input type="checkbox" name="waive_fee" checked=${waive} onChange=${(e) => setWaive(e.currentTarget.checked)} />
           ${t('desk.replace.waive')}
@@ -168,8 +168,9 @@ function Completion({ card, policy, onCard, onNext }) {
 }
 
 /** The fee the policy names for the tier; the server's answer has the fee actually charged. */
-function Fee({ plan, tier }) {
+function Fee({ plan, tier, waive }) {
   const t = useT();
+  if (waive) return html`<p class="fee">${t('desk.replace.fee_waiving', { fee: money(plan.fee, t.lang) })}</p>`;
   if (plan.fee === null) return html`<p class="fee">${t('desk.replace.fee_unknown')}</p>`;
   if (plan.free) return html`<p class="fee" data-free="true">${t('desk.replace.fee_free', { tier: t(`desk.tier.${tier}`) })}</p>`;
   return html`<p class="fee">${t('desk.replace.fee', { fee: money(plan.fee, t.lang) })}</p>`;
@@ -180,7 +181,8 @@ function Outcome({ result, reason, onNext }) {
   const card = result.new_card;
   const pending = card.unusable?.reason === 'pending';
   return html`<section class="outcome" aria-label=${t('desk.replace.done')}>
-    <h3 role="status">${t('desk.replace.done')}</h3>
+    <h3>${t('desk.replace.done')}</h3>
+    <${WriteProgress} step="done" />
     <p class="valid-from" data-pending=${pending}>${pending
       ? t('desk.replace.valid_from', { date: date(card.valid_from, t.lang) })
       : t(`desk.replace.valid_state.${card.unusable?.reason ?? 'usable'}`)}</p>

@@ -93,6 +93,7 @@ test('a card pulled mid-write says "insert it again", and is ready once a card i
   const removed = { code: 'card_removed' };
   assert.equal(writeStep(empty, 'failed', removed), 'removed');
   assert.equal(writeStep(empty, 'failed', { code: 'card_swapped' }), 'removed');
+  assert.equal(writeStep(empty, 'failed', { code: 'no_card' }), 'removed');
   assert.equal(writeStep(empty, 'failed', { code: 'card_not_responding' }), 'failed');
   assert.equal(writeStep({ ...empty, cardPresent: true, check: { verdict: 'blank' } }, 'failed', removed), 'ready');
   // A rule refusal is not a write failure: the reader decides the step.
