@@ -79,7 +79,7 @@ export function LossReportScreen() {
     </form>`}
 
     ${report && html`<section class="outcome" aria-label=${t('desk.loss.done')}>
-      <h3 role="status">${withdrawn ? t('desk.withdraw.done') : t('desk.loss.done')}</h3>
+      <h3><span role="status">${withdrawn ? t('desk.withdraw.done') : t('desk.loss.done')}</span></h3>
       ${!withdrawn && html`<dl class="facts">
         <dt>${t('desk.loss.report_no')}</dt><dd class="report-no">${report.report_no}</dd>
         <dt>${t('desk.loss.reported_on')}</dt><dd>${date(report.reported_on, t.lang)}</dd>
