@@ -70,7 +70,7 @@ export function LossReportScreen() {
       </fieldset>
       <p class="warning">${t('desk.loss.warning')}</p>
       <div class="actions">
-        <button type="submit" class="primary" disabled=${!!blocked || !reportable(card)}>${t('desk.loss.submit')}</button>
+        <button type="submit" class="primary" autoFocus disabled=${!!blocked || !reportable(card)}>${t('desk.loss.submit')}</button>
         <button type="button" onClick=${startAgain}>${t('desk.cancel')}</button>
         ${blocked && !busy && html`<span class="why-disabled">${t(blocked)}</span>`}
       </div>
@@ -92,7 +92,7 @@ export function LossReportScreen() {
         <summary>${t('desk.withdraw.open')}</summary>
         <${Withdrawal} card=${report.card} onWithdrawn=${setWithdrawn} />
       </details>`}
-      <div class="actions"><button type="button" class="primary" onClick=${startAgain}>${t('desk.next')}</button></div>
+      <div class="actions"><button type="button" class="primary" autoFocus onClick=${startAgain}>${t('desk.next')}</button></div>
     </section>`}
   </div>`;
 }

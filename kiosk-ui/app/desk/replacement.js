@@ -199,6 +199,6 @@ function Outcome({ result, reason, onNext }) {
     ${result.recovered
       ? html`<p class="warning">${t('desk.replace.recovered')}</p>`
       : html`<${PrintStatus} outcomes=${result.print} />`}
-    <div class="actions"><button type="button" class="primary" onClick=${onNext}>${t('desk.next')}</button></div>
+    <div class="actions"><button type="button" class="primary" autoFocus onClick=${onNext}>${t('desk.next')}</button></div>
   </section>`;
 }
