@@ -141,12 +141,12 @@ export function Enrol({ store }) {
     const text = fieldText(field);
     const id = `enrol-${field.replace('.', '-')}`;
     const value = field === 'id_document.number' ? form.id_document.number : form[field];
-    return html`<label>${label}
+    return html`<div class="field"><label>${label}
       <input name=${field} type=${type} value=${value} autocomplete=${autocomplete} inputmode=${inputmode}
         disabled=${locked} aria-invalid=${text ? 'true' : undefined} aria-describedby=${text ? `${id}-error` : undefined}
-        onInput=${(e) => set(field, e.currentTarget.value)} onBlur=${() => touch(field)} />
+        onInput=${(e) => set(field, e.currentTarget.value)} onBlur=${() => touch(field)} /></label>
       <${FieldError} id=${`${id}-error`} text=${text} />
-    </label>`;
+    </div>`;
   };
   const sexText = fieldText('sex');
 
@@ -156,8 +156,9 @@ export function Enrol({ store }) {
       <legend>${t('lounge.enrol.applicant')}</legend>
       <div class="grid">
         ${input('name', { label: t('lounge.field.name'), autocomplete: 'name' })}
-        <label>${t('lounge.field.sex')}
-          <select name="sex" value=${form.sex} disabled=${locked} aria-invalid=${sexText ? 'true' : undefined}
+        <div class="field">
+          <label for="enrol-sex">${t('lounge.field.sex')}</label>
+          <select id="enrol-sex" name="sex" value=${form.sex} disabled=${locked} aria-invalid=${sexText ? 'true' : undefined}
             aria-describedby=${sexText ? 'enrol-sex-error' : undefined}
             onChange=${(e) => set('sex', e.currentTarget.value)} onBlur=${() => touch('sex')}>
             <option value="">${t('lounge.field.choose')}</option>
@@ -165,17 +166,18 @@ export function Enrol({ store }) {
             <option value="male">${t('lounge.sex.male')}</option>
           </select>
           <${FieldError} id="enrol-sex-error" text=${sexText} />
-        </label>
+        </div>
         ${input('birth_date', { label: t('lounge.field.birth_date'), type: 'date' })}
         ${input('phone', { label: t('lounge.field.phone'), type: 'tel', inputmode: 'tel' })}
-        <label>${t('lounge.field.id_kind')}
-          <select name="id_document.kind" value=${form.id_document.kind} disabled=${locked}
+        <div class="field">
+          <label for="enrol-id-kind">${t('lounge.field.id_kind')}</label>
+          <select id="enrol-id-kind" name="id_document.kind" value=${form.id_document.kind} disabled=${locked}
             onChange=${(e) => set('id_document.kind', e.currentTarget.value)}>
             <option value="prc_resident">${t('lounge.id_kind.prc_resident')}</option>
             <option value="passport">${t('lounge.id_kind.passport')}</option>
             <option value="other">${t('lounge.id_kind.other')}</option>
           </select>
-        </label>
+        </div>
         ${input('id_document.number', { label: t('lounge.field.id_number') })}
         ${input('address', { label: t('lounge.field.address'), autocomplete: 'street-address' })}
         ${input('email', { label: t('lounge.field.email'), type: 'email', autocomplete: 'email' })}

@@ -59,12 +59,12 @@ export function MemberSearch({ who }) {
           onChange=${() => { setBy(b); setRefusal(null); }} />${t(`lounge.search.by_${b}`)}</label>`)}
       </fieldset>
       <div class="row">
-        ${by === 'id_document' && html`<label>${t('lounge.field.id_kind')}
-          <select name="kind" value=${kind} onChange=${(e) => setKind(e.currentTarget.value)}>
+        ${by === 'id_document' && html`<div class="field"><label for="search-id-kind">${t('lounge.field.id_kind')}</label>
+          <select id="search-id-kind" name="kind" value=${kind} onChange=${(e) => setKind(e.currentTarget.value)}>
             <option value="prc_resident">${t('lounge.id_kind.prc_resident')}</option>
             <option value="passport">${t('lounge.id_kind.passport')}</option>
             <option value="other">${t('lounge.id_kind.other')}</option>
-          </select></label>`}
+          </select></div>`}
         <label>${t(`lounge.search.value_${by}`)}
           <input name="search_value" autocomplete="off" value=${value} inputmode=${by === 'id_document' ? 'text' : 'numeric'}
             aria-invalid=${valueError ? 'true' : undefined} aria-describedby=${valueError ? 'search-error' : undefined}
@@ -132,12 +132,12 @@ function MemberRecord({ member, mayUpdate, onChanged }) {
   const errorOf = (field) => (refusal?.field === field ? errorMessage(t, refusal) : null);
   const field = (name, label, { type = 'text', placeholder } = {}) => {
     const text = errorOf(name);
-    return html`<label>${label}
+    return html`<div class="field"><label>${label}
       <input name=${name} type=${type} value=${form[name]} placeholder=${placeholder} autocomplete="off" disabled=${!mayUpdate}
         aria-invalid=${text ? 'true' : undefined} aria-describedby=${text ? `contact-${name}-error` : undefined}
-        onInput=${(e) => set(name, e.currentTarget.value)} />
+        onInput=${(e) => set(name, e.currentTarget.value)} /></label>
       <${FieldError} id=${`contact-${name}-error`} text=${text} />
-    </label>`;
+    </div>`;
   };
   const general = refusal && !['phone', 'address', 'email', 'preferences'].includes(refusal.field) ? refusal : null;
   return html`<form class="member-record" onSubmit=${save} aria-labelledby="member-record-title">
