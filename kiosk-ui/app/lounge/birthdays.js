@@ -19,7 +19,7 @@ export function Birthdays({ store }) {
   useEffect(() => load(day), [day]);
   return html`<div class="lounge-form birthdays">
     <h2>${t('lounge.birthdays.title')}</h2>
-    <form class="row" onSubmit=${(e) => { e.preventDefault(); load(day); }}>
+    <form class="row" noValidate onSubmit=${(e) => { e.preventDefault(); load(day); }}>
       <label>${t('lounge.birthdays.day')}
         <input type="date" name="day" value=${day} onChange=${(e) => e.currentTarget.value && setDay(e.currentTarget.value)} />
       </label>

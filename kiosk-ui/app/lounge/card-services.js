@@ -50,7 +50,7 @@ export function CardServices({ store, who }) {
 
   return html`<div class="lounge-form card-services">
     <h2>${t('lounge.card.title')}</h2>
-    <form class="row lookup" onSubmit=${(e) => { e.preventDefault(); if (typed.trim()) lookUp(typed.trim()); }}>
+    <form class="row lookup" noValidate onSubmit=${(e) => { e.preventDefault(); if (typed.trim()) lookUp(typed.trim()); }}>
       <label>${t('lounge.card.typed')}
         <input name="card_number" inputmode="numeric" autocomplete="off" value=${typed}
           aria-invalid=${failure ? 'true' : undefined} aria-describedby=${failure ? 'card-lookup-error' : undefined}
@@ -65,11 +65,12 @@ export function CardServices({ store, who }) {
       ${can(who, 'card.upgrade') && html`<${Upgrade} store=${store} card=${card} onIssuing=${setIssuing}
         onDone=${(next) => setCard(next)} />`}
       ${can(who, 'card.reactivate') && mayReactivate(card) && html`<${Reactivation} card=${card} onDone=${setCard} />`}
-      ${card.usable && html`<div class="services">
+      ${card.usable && !issuing && html`<div class="services" key=${card.card_number}>
         ${can(who, 'parking.issue') && html`<${Parking} card=${card} />`}
         ${can(who, 'gift.issue') && html`<${BirthdayGift} card=${card} />`}
       </div>`}
-      ${card.usable && can(who, 'gift.issue') && html`<${GiftExchange} card=${card} onDone=${() => refresh(card.card_number)} />`}
+      ${card.usable && !issuing && can(who, 'gift.issue') && html`<${GiftExchange} key=${card.card_number} card=${card}
+        onDone=${() => refresh(card.card_number)} />`}
     `}
   </div>`;
 }
@@ -195,7 +196,7 @@ function Reactivation({ card, onDone }) {
 }
 
 /** A one-button grant (parking, birthday gift): the answer or the refusal. */
-function Grant({ card, path, id, title, note, done }) {
+function Grant({ card, path, id, title, note, done, notForTier = null }) {
   const t = useT();
   const block = useWriteBlock();
   const [answer, setAnswer] = useState(null);
@@ -219,8 +220,8 @@ function Grant({ card, path, id, title, note, done }) {
   return html`<section class="grant" aria-labelledby=${`${id}-title`}>
     <h3 id=${`${id}-title`}>${title}</h3>
     <p class="note">${note}</p>
-    <button type="button" disabled=${busy || !!block} aria-describedby=${`${id}-blocked`} onClick=${send}>${title}</button>
-    <${Blocked} id=${`${id}-blocked`} text=${block} />
+    <button type="button" disabled=${busy || !!block || !!notForTier} aria-describedby=${`${id}-blocked`} onClick=${send}>${title}</button>
+    <${Blocked} id=${`${id}-blocked`} text=${block ?? notForTier} />
     ${answer && html`<p class="verdict yes" role="status">${done(answer)}</p>`}
     ${refusal && html`<p class="refusal" role="alert">${errorMessage(t, refusal)}</p>`}
   </section>`;
@@ -232,6 +233,7 @@ function Parking({ card }) {
   const services = tierServices(card.tier, policy);
   return html`<${Grant} card=${card} path="parking" id="parking" title=${t('lounge.parking.title')}
     note=${t('lounge.parking.note', { n: services.parkingTickets, tier: t(`lounge.tier.${card.tier}`) })}
+    notForTier=${policy && services.parkingTickets === 0 ? t('lounge.parking.not_tier', { tier: t(`lounge.tier.${card.tier}`) }) : null}
     done=${(a) => t('lounge.parking.done', { n: a.quantity })} />`;
 }
 
@@ -240,7 +242,8 @@ function BirthdayGift({ card }) {
   const policy = usePolicy();
   const services = tierServices(card.tier, policy);
   return html`<${Grant} card=${card} path="birthday-gift" id="birthday-gift" title=${t('lounge.birthday_gift.title')}
-    note=${t(services.birthdayGift ? 'lounge.birthday_gift.note' : 'lounge.birthday_gift.not_tier', { tier: t(`lounge.tier.${card.tier}`) })}
+    note=${t('lounge.birthday_gift.note', { tier: t(`lounge.tier.${card.tier}`) })}
+    notForTier=${policy && !services.birthdayGift ? t('lounge.birthday_gift.not_tier', { tier: t(`lounge.tier.${card.tier}`) }) : null}
     done=${() => t('lounge.birthday_gift.done')} />`;
 }
 
@@ -254,8 +257,9 @@ function GiftExchange({ card, onDone }) {
   const [answer, setAnswer] = useState(null);
   const [refusal, setRefusal] = useState(null);
   const [busy, setBusy] = useState(false);
+  const loadGifts = () => get('/api/gifts').then(setGifts).catch(setRefusal);
   useEffect(() => {
-    get('/api/gifts').then(setGifts).catch(setRefusal);
+    loadGifts();
   }, []);
   const lang = t.lang;
   const send = async (e) => {
@@ -268,6 +272,7 @@ function GiftExchange({ card, onDone }) {
         gift_code: code, quantity: Number(quantity),
       }));
       onDone();
+      loadGifts();
     } catch (f) {
       setRefusal(f);
     } finally {
@@ -275,7 +280,7 @@ function GiftExchange({ card, onDone }) {
     }
   };
   const qtyError = refusal?.field === 'quantity' ? errorMessage(t, refusal) : null;
-  return html`<form class="gift-exchange" onSubmit=${send} aria-labelledby="gift-title">
+  return html`<form class="gift-exchange" noValidate onSubmit=${send} aria-labelledby="gift-title">
     <h3 id="gift-title">${t('lounge.gifts.title')}</h3>
     <p class="note">${t('lounge.gifts.note', { n: points(card.redeemable_today, lang) })}</p>
     ${gifts && html`<table>

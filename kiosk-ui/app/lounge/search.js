@@ -52,7 +52,7 @@ export function MemberSearch({ who }) {
   const valueError = refusal ? errorMessage(t, refusal) : null;
   return html`<div class="lounge-form member-search">
     <h2>${t('lounge.search.title')}</h2>
-    <form onSubmit=${search} aria-label=${t('lounge.search.title')}>
+    <form onSubmit=${search} noValidate aria-label=${t('lounge.search.title')}>
       <fieldset class="row by">
         <legend>${t('lounge.search.by')}</legend>
         ${BY.map((b) => html`<label class="radio" key=${b}><input type="radio" name="by" value=${b} checked=${by === b}
@@ -140,12 +140,12 @@ function MemberRecord({ member, mayUpdate, onChanged }) {
     </div>`;
   };
   const general = refusal && !['phone', 'address', 'email', 'preferences'].includes(refusal.field) ? refusal : null;
-  return html`<form class="member-record" onSubmit=${save} aria-labelledby="member-record-title">
+  return html`<form class="member-record" noValidate onSubmit=${save} aria-labelledby="member-record-title">
     <h3 id="member-record-title">${member.name}</h3>
     <dl>
       <dt>${t('lounge.field.phone')}</dt><dd>${mask(member.phone)}</dd>
       <dt>${t('lounge.field.id_number')}</dt><dd>${mask(member.id_number)}</dd>
-      <dt>${t('lounge.field.address')}</dt><dd>${member.address ? maskAddress(member.address) : t('lounge.search.none')}</dd>
+      <dt>${t('lounge.search.address')}</dt><dd>${member.address ? maskAddress(member.address) : t('lounge.search.none')}</dd>
     </dl>
     <fieldset>
       <legend>${t('lounge.contact.title')}</legend>

@@ -167,4 +167,78 @@ describe('lounge', () => {
     assertClean(withoutFavicon(problems));
     await page.close();
   });
+  test('card services: the upgrade outlook and the new card written; parking, a gift; search masked; contact change; offline', async () => {
+    const vip = kiosk.cards.find((c) => /^vip card, \d+ points$/.test(c.what));
+    assert.ok(vip, `a VIP showcase card: ${JSON.stringify(kiosk.cards)}`);
+    const { page, problems } = await openWorkstation(kiosk, 'lounge', { lang: 'en' });
+    await page.getByRole('navigation').getByRole('button', { name: 'Card services' }).click();
+    const screen = page.locator('.card-services');
+    const typed = screen.getByLabel('Card number (or insert the card)');
+    await typed.fill(vip.card_number);
+    await typed.press('Enter');
+    const upgrade = screen.locator('.upgrade');
+    await upgrade.getByText('Eligible for Gold').waitFor();
+    await upgrade.getByText('of the 1,000 needed for Gold (R-UPG-1)').waitFor();
+    await upgrade.getByText('days after expiry) (R-UPG-3)').waitFor();
+    await upgrade.getByRole('button', { name: 'Start the upgrade' }).click();
+    await kiosk.tray.insertBlank('lounge');
+    await upgrade.getByText('Blank card ready.').waitFor();
+    await upgrade.getByRole('button', { name: 'Write the new card: upgrade to Gold' }).click();
+    await upgrade.getByText('Upgraded from VIP to Gold').waitFor();
+    await upgrade.getByRole('button', { name: 'Show the new card' }).click();
+    const old = await kiosk.asSupervisor('lounge', 'GET', `/api/cards/${vip.card_number}`);
+    assert.equal(old.body.state, 'replaced');
+    const fresh = old.body.replaced_by;
+    await screen.locator('.card-summary').getByText(fresh).waitFor();
+    await kiosk.tray.remove('lounge');
+
+    // Gold: parking tickets and a catalogue gift, the answers from the server.
+    await screen.getByRole('button', { name: 'Give parking tickets' }).click();
+    await screen.getByText('2 parking tickets given').waitFor();
+    await screen.getByRole('radio').first().check();
+    await screen.getByRole('button', { name: 'Exchange', exact: true }).click();
+    await screen.locator('.gift-exchange .verdict').waitFor();
+    await checkAccessibility(page, { exclude: SHELL_ISSUES });
+    await screenshot(page, 'lounge-card-services');
+
+    // Find the member by phone: in the body, never the URL; shown masked.
+    const member = await kiosk.asSupervisor('lounge', 'GET', `/api/members/${old.body.member_id}`);
+    const phone = member.body.phone;
+    const urls = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.getByRole('navigation').getByRole('button', { name: 'Find a member' }).click();
+    const search = page.locator('.member-search');
+    await search.getByRole('radio', { name: 'Phone' }).check();
+    await search.locator('input[name=search_value]').fill(phone);
+    await search.locator('input[name=search_value]').press('Enter');
+    const row = search.locator('table.matches tr', { hasText: fresh });
+    await row.waitFor();
+    assert.match(await row.textContent(), new RegExp(`${phone.slice(0, 3)}\\*{4}${phone.slice(-4)}`));
+    assert.ok(!(await search.locator('table.matches').textContent()).includes(phone), 'the phone is masked');
+    assert.ok(urls.every((u) => !u.includes(phone)), 'the phone never in a URL');
+    await row.getByRole('button', { name: /^Open member/ }).click();
+    const record = search.locator('.member-record');
+    await record.getByLabel('E-mail (optional)').fill('not-an-address');
+    await record.getByRole('button', { name: 'Save changes' }).click();
+    await page.waitForFunction(() => document.querySelector('.member-record input[name=email]')?.getAttribute('aria-invalid') === 'true');
+    await record.getByLabel('E-mail (optional)').fill('member@example.cn');
+    await record.getByRole('button', { name: 'Save changes' }).click();
+    await record.getByText('Contact details updated.').waitFor();
+    const after = await kiosk.asSupervisor('lounge', 'GET', `/api/members/${old.body.member_id}`);
+    assert.equal(after.body.email, 'member@example.cn');
+
+    // The server unreachable: writes are disabled with the reason, nothing is sent.
+    await page.getByRole('navigation').getByRole('button', { name: 'Card services' }).click();
+    await page.route('**/api/cards/**', (r) => r.abort('connectionrefused'));
+    await typed.fill(fresh);
+    await typed.press('Enter');
+    const parking = screen.getByRole('button', { name: 'Give parking tickets' });
+    await page.waitForFunction(() => [...document.querySelectorAll('.card-services .grant button')].every((b) => b.disabled));
+    assert.equal(await parking.isDisabled(), true);
+    await screen.locator('.grant .blocked', { hasText: 'server can\'t be reached' }).first().waitFor();
+    await page.unroute('**/api/cards/**');
+    await screenshot(page, 'lounge-offline');
+    assertClean(withoutFavicon(problems), { allow: [/ERR_CONNECTION_REFUSED|connectionrefused|net::ERR_FAILED/] });
+    await page.close();
+  });
 });
