@@ -210,3 +210,38 @@ test('r_svc_3 a contact change sends only what changed', () => {
     { phone: '13900000000', email: '', preferences: 'tea' });
   assert.deepEqual(contactChanges({ clearAddress: true, email: 'a@b.cn' }, current), { address: '' });
 });
+
+test('every lounge message the screens name is in the catalog', async () => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const dir = new URL('../../app/lounge/', import.meta.url);
+  const en = JSON.parse(readFileSync(new URL('messages/en.json', dir), 'utf8'));
+  const missing = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.js'))) {
+    const text = readFileSync(new URL(file, dir), 'utf8');
+    for (const [, key] of text.matchAll(/'(lounge\.[a-z_.]+[a-z_])'/g)) if (!(key in en)) missing.push(`${file}: ${key}`);
+  }
+  // Keys built from values: every value the server or the pure modules can give.
+  const families = {
+    'lounge.tier': ['vip', 'gold', 'platinum'],
+    'lounge.state': ['active', 'inactive', 'blocked', 'replaced', 'reserved', 'void'],
+    'lounge.unusable': ['blocked', 'replaced', 'inactive', 'expired', 'pending', 'not_issued'],
+    'lounge.issue.step': ['card', 'write', 'verify', 'done'],
+    'lounge.issue.state': ['waiting', 'current', 'done', 'failed'],
+    'lounge.issue.reader': ['none', 'reading', 'ready', 'not_blank'],
+    'lounge.issue.failed': ['removed', 'other'],
+    'lounge.upgrade.blocked': ['state', 'not_yet_valid', 'top_tier', 'window_closed', 'points_short'],
+    'lounge.search.by': ['card', 'phone', 'id_document'],
+    'lounge.search.value': ['card', 'phone', 'id_document'],
+  };
+  for (const [prefix, values] of Object.entries(families)) {
+    for (const v of values) {
+      const key = prefix.startsWith('lounge.search.') ? `${prefix}_${v}` : `${prefix}.${v}`;
+      if (!(key in en)) missing.push(key);
+    }
+  }
+  const source = readFileSync(new URL('applicant.js', dir), 'utf8');
+  for (const [, reason] of source.matchAll(/problem\('[a-z_.]+', 'R-[A-Z]+-\d', '([a-z_]+)'/g)) {
+    if (!(`lounge.check.${reason}` in en)) missing.push(`lounge.check.${reason}`);
+  }
+  assert.deepEqual(missing, []);
+});
