@@ -219,7 +219,7 @@ function Grant({ card, path, id, title, note, done, notForTier = null }) {
   };
   return html`<section class="grant" aria-labelledby=${`${id}-title`}>
     <h3 id=${`${id}-title`}>${title}</h3>
-    <p class="note">${note}</p>
+    ${!notForTier && html`<p class="note">${note}</p>`}
     <button type="button" disabled=${busy || !!block || !!notForTier} aria-describedby=${`${id}-blocked`} onClick=${send}>${title}</button>
     <${Blocked} id=${`${id}-blocked`} text=${block ?? notForTier} />
     ${answer && html`<p class="verdict yes" role="status">${done(answer)}</p>`}
