@@ -283,6 +283,11 @@ async fn permissions_are_the_readme_table() {
             needs("card.lookup"),
         ),
         ("POST", "/api/members", needs("member.enrol")),
+        (
+            "POST",
+            "/api/members/qualifying-spend",
+            needs("member.enrol"),
+        ),
         ("GET", "/api/members/{member_id}", needs("member.read")),
         ("GET", "/api/birthdays", needs("member.read")),
         ("POST", "/api/members/search", needs("member.read")),

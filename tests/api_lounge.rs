@@ -567,3 +567,53 @@ async fn r_upg_2_an_upgraded_card_has_its_own_year_and_is_not_reviewed_at_the_ol
     assert_eq!(view["expiry"], "2028-02-08");
     assert_eq!(view["usable"], true);
 }
+
+#[tokio::test]
+async fn r_enr_4_receipts_presented_so_far_show_their_tier_and_claim_nothing() {
+    let app = spawn_app().await;
+    app.guest_cash_sale("Q-1", "250.00").await;
+    app.guest_cash_sale("Q-2", "5800.00").await;
+    let check = |receipts: Value| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/members/qualifying-spend",
+                json!({ "receipts": receipts }),
+            )
+            .await
+        }
+    };
+
+    // Below the VIP threshold: no tier yet, and what VIP still needs.
+    let (status, one) = check(json!(["Q-1"])).await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["qualifying_spend"], "250.00");
+    assert_eq!(one["tier"], Value::Null);
+    assert_eq!(one["next"], json!({ "tier": "vip", "missing": "50.00" }));
+
+    // Both: ¥6,050 reaches Gold; Platinum needs ¥3,950 more.
+    let (status, both) = check(json!(["Q-1", "Q-2"])).await;
+    assert_eq!(status, 200, "{both}");
+    assert_eq!(both["tier"], "gold");
+    assert_eq!(both["next"], json!({ "tier": "platinum", "missing": "3950.00" }));
+
+    // The same refusals as enrolment, on the receipts field.
+    for receipts in [json!(["NOPE"]), json!(["Q-1", "Q-1"]), json!([])] {
+        let (status, refused) = check(receipts.clone()).await;
+        assert_eq!((status, refused["rule"].as_str()), (422, Some("R-ENR-4")), "{receipts}: {refused}");
+        assert_eq!(refused["field"], "receipts");
+    }
+
+    // Nothing was claimed: the receipts still enrol.
+    let (status, enrolled) = app
+        .post(
+            "/api/members",
+            json!({ "applicant": applicant(1, ordinary_birth()), "receipts": ["Q-1", "Q-2"] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{enrolled}");
+    assert_eq!(enrolled["tier"], "gold");
+    // ...and once used, they are refused here too.
+    let (status, used) = check(json!(["Q-2"])).await;
+    assert_eq!((status, used["rule"].as_str()), (422, Some("R-ENR-4")), "{used}");
+}

@@ -69,6 +69,7 @@ pub(crate) fn routes() -> OpenApiRouter<Kiosk> {
         .routes(routes!(cards::birthday_gift))
         .routes(routes!(cards::exchange_gift))
         .routes(routes!(members::enrol))
+        .routes(routes!(members::qualifying_spend))
         .routes(routes!(members::search))
         .routes(routes!(members::get))
         .routes(routes!(members::update_contact))

@@ -4,7 +4,7 @@
  * progress. Every server refusal is shown at its field; a card pulled during the write is
  * said plainly ("nothing was issued") and the same request is sent again once a card is in.
  */
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../shared/html.js';
 import { useT } from '../shared/language.js';
 import { post } from '../shared/api.js';
@@ -195,6 +195,7 @@ export function Enrol({ store }) {
         <tbody>${enrolThresholds(policy).map((row) => html`<tr key=${row.tier}>
           <td>${t(`lounge.tier.${row.tier}`)}</td><td class="amount">${money(row.min, t.lang)}</td></tr>`)}</tbody>
       </table>`}
+      <${ReceiptsQualify} receipts=${receipts} />
       <p class="note">${t('lounge.enrol.tier_note', { n: receipts.length })}</p>
     </section>
 
@@ -241,4 +242,37 @@ function Enrolled({ result, onNext }) {
     <p class="note">${t('lounge.enrolled.take_card')}</p>
     <button type="button" class="primary" onClick=${onNext} autoFocus>${t('lounge.enrolled.next')}</button>
   </section>`;
+}
+
+/**
+ * What the receipts added so far qualify for, asked of the server as they are added (it reads
+ * each receipt's cash; nothing is claimed until the card is issued). Only the latest answer shows.
+ */
+function ReceiptsQualify({ receipts }) {
+  const t = useT();
+  const [answer, setAnswer] = useState(null);
+  useEffect(() => {
+    if (receipts.length === 0) {
+      setAnswer(null);
+      return undefined;
+    }
+    let current = true;
+    post('/api/members/qualifying-spend', { receipts })
+      .then((spend) => current && setAnswer({ spend }))
+      .catch((failure) => current && setAnswer({ failure }));
+    return () => {
+      current = false;
+    };
+  }, [receipts.join('\n')]);
+  if (!answer) return null;
+  if (answer.failure) {
+    return html`<p class="qualify refusal" role="status">${errorMessage(t, answer.failure)}</p>`;
+  }
+  const { qualifying_spend: cash, tier, next } = answer.spend;
+  return html`<p class="qualify" role="status">
+    ${tier
+    ? t('lounge.enrol.qualifies', { cash: money(cash, t.lang), tier: t(`lounge.tier.${tier}`) })
+    : t('lounge.enrol.qualifies_none', { cash: money(cash, t.lang) })}
+    ${next && html` ${t('lounge.enrol.next_tier', { missing: money(next.missing, t.lang), tier: t(`lounge.tier.${next.tier}`) })}`}
+  </p>`;
 }
