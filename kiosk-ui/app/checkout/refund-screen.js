@@ -134,7 +134,7 @@ export function RefundScreen({ workstation }) {
     <${KeyLegend} table=${REFUND_KEYS} />
     ${!online && html`<p class="offline refusal" role="alert">${t('checkout.offline')}</p>`}
     <form class="receipt-entry" onSubmit=${find}>
-      <label>${t('checkout.refund.receipt_no')} <kbd>F2</kbd>
+      <label><span>${t('checkout.refund.receipt_no')} <kbd>F2</kbd></span>
         <input ref=${receiptInput} value=${receiptText} autocomplete="off" disabled=${frozen}
           onInput=${(e) => setReceiptText(e.currentTarget.value)} />
       </label>

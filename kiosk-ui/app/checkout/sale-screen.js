@@ -10,7 +10,7 @@ import { useT } from '../shared/language.js';
 import { useStore } from '../shared/store.js';
 import { connection, get, once, post, randomId } from '../shared/api.js';
 import { errorMessage } from '../shared/errors.js';
-import { money, points } from '../shared/format.js';
+import { date, money, points } from '../shared/format.js';
 import { useReader } from '../shared/reader.js';
 import { MemberPanel } from './member-panel.js';
 import { PrintOutcomes } from './print-outcomes.js';
@@ -41,6 +41,7 @@ export function SaleScreen({ workstation }) {
   const redeemInput = useRef(null);
   const tendersStart = useRef(null);
   const commitButton = useRef(null);
+  const nextButton = useRef(null);
 
   const [policy, setPolicy] = useState(DEFAULT_POLICY);
   const [panel, setPanel] = useState(null);
@@ -159,6 +160,11 @@ export function SaleScreen({ workstation }) {
     }, QUOTE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [lines, cardNumber, tenders, redeem, online, done, frozen]);
+
+  // After the commit the receipt is shown and the next sale is one key away.
+  useEffect(() => {
+    if (done) nextButton.current?.focus();
+  }, [done]);
 
   const maxRedeem = quote && cardNumber ? quote.max_redeemable_points : 0;
   useEffect(() => {
@@ -285,7 +291,7 @@ export function SaleScreen({ workstation }) {
       <div class="sale-side">
         <${MemberPanel} panel=${panel} reading=${reader.reading} />
         <form class="card-entry" onSubmit=${(e) => { e.preventDefault(); lookUp(cardText); }}>
-          <label>${t('checkout.card.number')} <kbd>F2</kbd>
+          <label><span>${t('checkout.card.number')} <kbd>F2</kbd></span>
             <input ref=${cardInput} value=${cardText} inputmode="numeric" autocomplete="off" disabled=${frozen}
               onInput=${(e) => setCardText(e.currentTarget.value)} />
           </label>
@@ -298,7 +304,7 @@ export function SaleScreen({ workstation }) {
 
       <div class="sale-main">
         <form class="line-entry" aria-label=${t('checkout.line.form')} onSubmit=${addLine}>
-          <label>${t('checkout.line.sku')} <kbd>F4</kbd>
+          <label><span>${t('checkout.line.sku')} <kbd>F4</kbd></span>
             <input ref=${skuInput} value=${draft.sku} onInput=${field('sku')} disabled=${frozen || done} autocomplete="off"
               aria-invalid=${Boolean(problems.sku)} />
           </label>
@@ -386,7 +392,7 @@ export function SaleScreen({ workstation }) {
         </div>`}
 
         <div class="redeem-tenders">
-          <label>${t('checkout.redeem.label')} <kbd>F6</kbd>
+          <label><span>${t('checkout.redeem.label')} <kbd>F6</kbd></span>
             <select ref=${redeemInput} value=${String(redeem)} disabled=${frozen || done || !cardNumber || maxRedeem < unit}
               onChange=${(e) => setRedeem(Number(e.currentTarget.value))}>
               ${redemptionSteps(Math.max(maxRedeem, redeem), unit).map((p) => html`<option value=${String(p)}>${p === 0
@@ -444,10 +450,10 @@ export function SaleScreen({ workstation }) {
       })}</p>
       ${commit.answer.points && html`<p>${t('checkout.done.points', {
         earned: points(commit.answer.points.earned, t.lang), redeemed: points(commit.answer.points.redeemed, t.lang),
-        balance: points(commit.answer.points.balance, t.lang), from: commit.answer.points.usable_from,
+        balance: points(commit.answer.points.balance, t.lang), from: date(commit.answer.points.usable_from, t.lang),
       })}</p>`}
       <${PrintOutcomes} outcomes=${commit.answer.print ?? []} online=${online} />
-      <button type="button" class="primary" onClick=${newSale}>${t('checkout.done.next')} <kbd>Esc</kbd></button>
+      <button type="button" class="primary" ref=${nextButton} onClick=${newSale}>${t('checkout.done.next')} <kbd>Esc</kbd></button>
     </section>`}
   </div>`;
 }
