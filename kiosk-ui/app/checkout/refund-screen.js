@@ -87,6 +87,8 @@ export function RefundScreen({ workstation }) {
       });
       setState({ phase: 'done', answer });
       setSupervisor(null);
+      // What is left to refund now.
+      get(`/api/sales/${encodeURIComponent(sale.receipt_no)}`).then(setSale, () => {});
     } catch (f) {
       if (f.unknown || f.code === 'server_unreachable') {
         setState({ phase: 'unknown', failure: f });

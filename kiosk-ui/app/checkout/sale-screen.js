@@ -94,7 +94,8 @@ export function SaleScreen({ workstation }) {
   // A card read at this till shows its member at once (no click); after a finished sale it
   // starts the next one.
   useEffect(() => {
-    if (!reader.check || frozen) return;
+    // Only a card in the reader now: the reader's last check may be of a card taken out.
+    if (!reader.check || !reader.cardPresent || frozen) return;
     if (done) newSale();
     setPanel(memberPanel({ check: reader.check }));
     setCardFailure(null);

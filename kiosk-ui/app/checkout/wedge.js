@@ -8,7 +8,7 @@
  * a few tens of milliseconds.
  */
 
-export const WEDGE_DEFAULTS = { maxGapMs: 40, minLength: 8 };
+export const WEDGE_DEFAULTS = { maxGapMs: 50, minLength: 8 };
 
 export function wedgeStart() {
   return { held: [], last: -Infinity };
