@@ -148,6 +148,7 @@ async fn parameters_security_and_codes_are_declared_as_they_are() {
         ("GET", "/api/health"),
         ("GET", "/api/openapi.json"),
         ("POST", "/api/sessions"),
+        ("GET", "/api/store"),
     ]
     .into();
     for ((method, path), op) in &ops {
@@ -230,6 +231,7 @@ async fn permissions_are_the_readme_table() {
         ("POST", "/api/policy", needs("policy.manage")),
         ("POST", "/api/quotes", needs("sale.checkout")),
         ("POST", "/api/sales", needs("sale.checkout")),
+        ("GET", "/api/sales/{receipt_no}", needs("refund.own_till")),
         (
             "POST",
             "/api/sales/{receipt_no}/refunds",
@@ -345,6 +347,7 @@ async fn permissions_are_the_readme_table() {
         ("GET", "/api/health", json!([{}])),
         ("GET", "/api/openapi.json", json!([{}])),
         ("POST", "/api/sessions", json!([{}])),
+        ("GET", "/api/store", json!([{}])),
     ];
     let ops = operations(&doc);
     assert_eq!(ops.len(), table.len(), "one operation per table row");
@@ -530,6 +533,10 @@ async fn every_status_and_code_answered_is_documented() {
         &[("x-supervisor", "S02"), ("x-supervisor-pin", PIN)],
     )
     .await;
+    rec.get("/api/sales/R-1").await;
+    rec.get("/api/sales/NO-SUCH").await;
+    rec.call(Some("C01"), Method::GET, "/api/sales/R-1", None, none)
+        .await;
     rec.post(
         "/api/sales/NO-SUCH/refunds",
         json!({ "refund_no": "F-2", "till_id": "T01", "lines": [{ "line": 0, "quantity": 1 }] }),

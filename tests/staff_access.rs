@@ -65,7 +65,8 @@ async fn r_svc_2_every_endpoint_but_health_docs_and_sign_in_needs_a_session() {
                 .as_u16();
             let public = matches!(
                 (method.as_str(), template.as_str()),
-                ("GET", "/api/health" | "/api/openapi.json") | ("POST", "/api/sessions")
+                ("GET", "/api/health" | "/api/openapi.json" | "/api/store")
+                    | ("POST", "/api/sessions")
             );
             if public {
                 assert_ne!(status, 401, "{method} {template} is public");
