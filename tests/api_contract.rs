@@ -149,6 +149,7 @@ async fn parameters_security_and_codes_are_declared_as_they_are() {
         ("GET", "/api/openapi.json"),
         ("GET", "/api/store"),
         ("POST", "/api/sessions"),
+        ("GET", "/api/store"),
     ]
     .into();
     for ((method, path), op) in &ops {
@@ -231,6 +232,7 @@ async fn permissions_are_the_readme_table() {
         ("POST", "/api/policy", needs("policy.manage")),
         ("POST", "/api/quotes", needs("sale.checkout")),
         ("POST", "/api/sales", needs("sale.checkout")),
+        ("GET", "/api/sales/{receipt_no}", needs("refund.own_till")),
         (
             "POST",
             "/api/sales/{receipt_no}/refunds",
@@ -352,6 +354,7 @@ async fn permissions_are_the_readme_table() {
         ("GET", "/api/openapi.json", json!([{}])),
         ("GET", "/api/store", json!([{}])),
         ("POST", "/api/sessions", json!([{}])),
+        ("GET", "/api/store", json!([{}])),
     ];
     let ops = operations(&doc);
     assert_eq!(ops.len(), table.len(), "one operation per table row");
@@ -537,6 +540,10 @@ async fn every_status_and_code_answered_is_documented() {
         &[("x-supervisor", "S02"), ("x-supervisor-pin", PIN)],
     )
     .await;
+    rec.get("/api/sales/R-1").await;
+    rec.get("/api/sales/NO-SUCH").await;
+    rec.call(Some("C01"), Method::GET, "/api/sales/R-1", None, none)
+        .await;
     rec.post(
         "/api/sales/NO-SUCH/refunds",
         json!({ "refund_no": "F-2", "till_id": "T01", "lines": [{ "line": 0, "quantity": 1 }] }),

@@ -57,6 +57,7 @@ pub(crate) fn routes() -> OpenApiRouter<Kiosk> {
         .routes(routes!(back_office::audit_trail))
         .routes(routes!(sales::quote))
         .routes(routes!(sales::commit))
+        .routes(routes!(sales::sale))
         .routes(routes!(sales::refund))
         .routes(routes!(cards::get))
         .routes(routes!(cards::upgrade))
