@@ -117,7 +117,8 @@ function portIsFree(port) {
 /** A base port p with p..p+3 free (vpcd listens on one port per reader). */
 async function freePortRun(count) {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = randomInt(20000, 60000 - count);
+    // Below the ephemeral range (32768+), where outgoing connections take their ports.
+    const base = randomInt(20000, 32700 - count);
     const checks = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
     if (checks.every(Boolean)) return base;
   }
@@ -236,7 +237,7 @@ export async function startKiosk(options = {}) {
   writeFileSync(path.join(pcscConf, 'vpcd'), entry('Virtual PCD', vpcdBase, VPCD_DRIVER));
   writeFileSync(path.join(pcscConf, 'vpcd-till'), entry('Virtual PCD Till', vpcdBase + 2, tillDriver));
   const pcscd = startProcess('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
-    `mount --bind ${pcscRun} /run/pcscd && exec pcscd -f ${process.env.PCSCD_DEBUG ? "-d" : ""} -c ${pcscConf}`], { env: process.env, log: path.join(dir, 'pcscd.log') });
+    `mount --bind ${pcscRun} /run/pcscd && exec /usr/sbin/pcscd -f ${process.env.PCSCD_DEBUG ? '-d' : ''} -c ${pcscConf}`], { env: process.env, log: path.join(dir, 'pcscd.log') });
   const socket = path.join(pcscRun, 'pcscd.comm');
   let server = null;
   const cleanup = async () => {
