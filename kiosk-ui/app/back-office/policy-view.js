@@ -3,15 +3,16 @@
  * store-wide, each with its rule id and how to show it. Pure.
  */
 
-/** Per-tier fields: [name, rule, kind]. `kind`: money | rate | points | count | yes. */
+/** Per-tier fields: [name, rule, kind, the tier it means nothing for]. `kind`: money |
+ * rate | points | count | yes. */
 const PER_TIER = [
   ['enrol_min_spend', 'R-ENR-4', 'money'],
   ['regular_rate', 'R-DSC-1', 'rate'],
   ['birthday_regular_rate', 'R-DSC-3', 'rate'],
   ['birthday_special_c_rate', 'R-DSC-3', 'rate'],
   ['points_per_step', 'R-PTS-1', 'points'],
-  ['upgrade_points', 'R-UPG-1', 'points'],
-  ['renewal_min_spend', 'R-EXP-3', 'money'],
+  ['upgrade_points', 'R-UPG-1', 'points', 'platinum'],
+  ['renewal_min_spend', 'R-EXP-3', 'money', 'vip'],
   ['replacement_fee', 'R-REP-1', 'money'],
   ['parking_tickets', 'R-SRV-1', 'count'],
   ['birthday_gift', 'R-SRV-2', 'yes'],
@@ -41,7 +42,7 @@ const STORE_WIDE = [
 /** The rows of the two tables, for the fields the policy has. */
 export function policyRows(policy) {
   const perTier = PER_TIER.filter(([name]) => policy[name] && typeof policy[name] === 'object')
-    .map(([name, rule, kind]) => ({ name, rule, kind, values: policy[name] }));
+    .map(([name, rule, kind, unused]) => ({ name, rule, kind, values: unused ? { ...policy[name], [unused]: null } : policy[name] }));
   const storeWide = STORE_WIDE.filter(([name]) => policy[name] !== undefined)
     .map(([name, rule, kind]) => ({ name, rule, kind, value: kind === 'list' ? policy[name].join(', ') : policy[name] }));
   return { perTier, storeWide };

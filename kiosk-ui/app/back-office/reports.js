@@ -15,7 +15,8 @@ import { CHARTS, hasActivity, shortDay, tierBars } from './chart-series.js';
 import { PRESETS, presetRange, rangeProblem, rangeQuery } from './report-range.js';
 
 const label = (key) => `backoffice.reports.col.${key}`;
-const countColumns = (keys) => keys.map((key) => ({ key, label: label(key), amount: true }));
+/** Count columns: grouped digits on screen, the plain number in the CSV. */
+const countColumns = (keys, lang) => keys.map((key) => ({ key, label: label(key), amount: true, cell: (r) => points(r[key], lang) }));
 
 export function ReportsScreen({ store }) {
   const t = useT();
@@ -94,7 +95,7 @@ function MembersByTier({ report }) {
     <${DataTable} caption=${t('backoffice.reports.members_table')} exportName=${['members-by-tier', report.as_of]}
       rows=${report.tiers.map((r) => ({ ...r, key: r.tier }))}
       columns=${[{ key: 'tier', label: label('tier'), cell: (r) => t(`backoffice.tier.${r.tier}`), csv: (r) => t(`backoffice.tier.${r.tier}`) },
-        ...countColumns(['active', 'inactive', 'blocked', 'total'])]} />
+        ...countColumns(['active', 'inactive', 'blocked', 'total'], t.lang)]} />
   </section>`;
 }
 
@@ -111,7 +112,7 @@ function CardActivity({ report, span }) {
     <h3 id="report-activity">${t('backoffice.reports.activity')}</h3>
     <${Chart} title=${t('backoffice.reports.activity_chart')} days=${report.days} series=${series} />
     <${DataTable} caption=${t('backoffice.reports.activity_table')} exportName=${['card-activity', span]}
-      rows=${report.days} columns=${[useDayColumn(), ...countColumns(keys)]} />
+      rows=${report.days} columns=${[useDayColumn(), ...countColumns(keys, t.lang)]} />
   </section>`;
 }
 
@@ -127,7 +128,7 @@ function Points({ report, span }) {
         formatValue=${(v) => money(v.toFixed(2), t.lang)} />
     </div>
     <${DataTable} caption=${t('backoffice.reports.points_table')} exportName=${['points', span]} rows=${report.days}
-      columns=${[useDayColumn(), ...countColumns(['issued', 'redeemed', 'outstanding']),
+      columns=${[useDayColumn(), ...countColumns(['issued', 'redeemed', 'outstanding'], t.lang),
         { key: 'liability', label: label('liability'), amount: true, cell: (r) => money(r.liability, t.lang) }]} />
   </section>`;
 }
@@ -139,12 +140,12 @@ function PrintFaults({ report, span }) {
     <h3 id="report-print">${t('backoffice.reports.print')}</h3>
     <${Chart} title=${t('backoffice.reports.print_chart')} days=${report.days} series=${series} />
     <${DataTable} caption=${t('backoffice.reports.print_table')} exportName=${['print-jobs', span]} rows=${report.days}
-      columns=${[useDayColumn(), ...countColumns(CHARTS.printFaults)]} />
+      columns=${[useDayColumn(), ...countColumns(CHARTS.printFaults, t.lang)]} />
     <${DataTable} caption=${t('backoffice.reports.faults_table')} exportName=${['print-faults', span]}
       empty="backoffice.reports.no_faults" rows=${report.open_faults}
       columns=${[useDayColumn(), { key: 'workstation', label: label('workstation') },
         { key: 'fault', label: label('fault'), cell: (r) => t(`backoffice.fault.${r.fault}`), csv: (r) => t(`backoffice.fault.${r.fault}`) },
-        ...countColumns(['jobs'])]} />
+        ...countColumns(['jobs'], t.lang)]} />
   </section>`;
 }
 

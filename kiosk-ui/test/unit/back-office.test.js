@@ -104,5 +104,7 @@ test('the policy splits into per-tier and store-wide rows; a new version starts 
   assert.deepEqual(perTier, [{ name: 'regular_rate', rule: 'R-DSC-1', kind: 'rate', values: policy.regular_rate }]);
   assert.deepEqual(storeWide.map((r) => [r.name, r.value]), [['group_min_items', 5], ['cash_like_tenders', 'cash, bank_card']]);
   assert.equal(rate('0.95'), '×0.95');
+  const upgrade = policyRows({ upgrade_points: { vip: 1000, gold: 6000, platinum: 0 } }).perTier[0];
+  assert.deepEqual(upgrade.values, { vip: 1000, gold: 6000, platinum: null }, 'Platinum has no next tier');
   assert.deepEqual(nextVersion(policy, '2026-03-10'), { ...policy, version: 2, effective_from: '2026-03-11' });
 });
