@@ -23,7 +23,7 @@ mkdir -p "$demo_dir"
 # own FRIENDLYNAME and its own copy of the vpcd driver (two entries sharing one driver file
 # never see a card). pcscd dies with the kiosk (setpriv --pdeathsig; the kiosk replaces this
 # shell below).
-pcsc_dir="$(pwd)/$demo_dir/pcscd"
+pcsc_dir="$(cd "$demo_dir" && pwd)/pcscd"
 mkdir -p "$pcsc_dir/run" "$pcsc_dir/conf" /run/pcscd
 vpcd_driver=/usr/lib/pcsc/drivers/serial/libifdvpcd.so
 cp "$vpcd_driver" "$pcsc_dir/libifdvpcd-till.so"
@@ -32,7 +32,7 @@ vpcd_entry "Virtual PCD" 35973 "$vpcd_driver" > "$pcsc_dir/conf/vpcd"
 vpcd_entry "Virtual PCD Till" 35975 "$pcsc_dir/libifdvpcd-till.so" > "$pcsc_dir/conf/vpcd-till"
 rm -f "$pcsc_dir/run/pcscd.comm"
 setpriv --pdeathsig KILL -- unshare --mount --propagation private sh -c \
-  "mount --bind '$pcsc_dir/run' /run/pcscd && exec pcscd -f -c '$pcsc_dir/conf'" >"$pcsc_dir/pcscd.log" 2>&1 &
+  "mount --bind '$pcsc_dir/run' /run/pcscd && exec /usr/sbin/pcscd -f -c '$pcsc_dir/conf'" >"$pcsc_dir/pcscd.log" 2>&1 &
 for _ in $(seq 100); do [ -S "$pcsc_dir/run/pcscd.comm" ] && break; sleep 0.1; done
 [ -S "$pcsc_dir/run/pcscd.comm" ] || { echo "pcscd did not start: $(cat "$pcsc_dir/pcscd.log")" >&2; exit 1; }
 export PCSCLITE_CSOCK_NAME="$pcsc_dir/run/pcscd.comm"

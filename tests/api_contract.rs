@@ -349,6 +349,10 @@ async fn permissions_are_the_readme_table() {
             needs("staff.manage"),
         ),
         ("GET", "/api/audit", needs("audit.view")),
+        ("GET", "/api/reports/members", needs("report.daily")),
+        ("GET", "/api/reports/card-activity", needs("report.daily")),
+        ("GET", "/api/reports/points", needs("report.daily")),
+        ("GET", "/api/reports/print-faults", needs("report.daily")),
         ("GET", "/api/health", json!([{}])),
         ("GET", "/api/openapi.json", json!([{}])),
         ("GET", "/api/store", json!([{}])),
@@ -668,6 +672,16 @@ async fn every_status_and_code_answered_is_documented() {
     let (_, policy) = rec.get("/api/policy").await;
     rec.post("/api/policy", policy).await;
     rec.get("/api/gifts").await;
+    rec.get("/api/reports/members").await;
+    rec.get("/api/reports/card-activity").await;
+    rec.get("/api/reports/points?from=2026-03-01&to=2026-03-10")
+        .await;
+    rec.get("/api/reports/print-faults").await;
+    rec.get("/api/reports/points?from=2026-03-10&to=2026-03-01")
+        .await;
+    rec.get("/api/reports/card-activity?form=2026-03-01").await;
+    rec.call(Some("C01"), Method::GET, "/api/reports/members", None, none)
+        .await;
 
     // Bodies and requests refused before any handler runs.
     let quotes = app.url("/api/quotes");

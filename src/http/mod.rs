@@ -13,6 +13,7 @@ pub mod members;
 pub mod openapi;
 pub mod printing;
 pub mod readers;
+pub mod reports;
 pub mod sales;
 pub mod staff;
 pub mod tray;
@@ -93,6 +94,10 @@ pub(crate) fn routes() -> OpenApiRouter<Kiosk> {
         .routes(routes!(back_office::policy, back_office::publish_policy))
         .routes(routes!(back_office::gifts))
         .routes(routes!(back_office::overdue_loss_reports))
+        .routes(routes!(reports::members))
+        .routes(routes!(reports::card_activity))
+        .routes(routes!(reports::points))
+        .routes(routes!(reports::print_faults))
         .routes(routes!(workstations::store))
 }
 

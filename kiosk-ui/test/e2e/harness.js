@@ -117,7 +117,8 @@ function portIsFree(port) {
 /** A base port p with p..p+3 free (vpcd listens on one port per reader). */
 async function freePortRun(count) {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = randomInt(20000, 60000 - count);
+    // Below the ephemeral range (32768+), where outgoing connections take their ports.
+    const base = randomInt(20000, 32700 - count);
     const checks = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
     if (checks.every(Boolean)) return base;
   }
@@ -205,6 +206,7 @@ export function randomPin() {
 // ---------------------------------------------------------------- the kiosk
 
 const STAFF_PREFIX = { cashier: 'C', lounge_clerk: 'L', desk_clerk: 'D', supervisor: 'S' };
+const STAFF_NAME = { cashier: '收银员', lounge_clerk: '贵宾厅专员', desk_clerk: '补卡台专员', supervisor: '值班主管' };
 
 /**
  * Starts a kiosk. Options: `members` (demo members, default 50), `env` (extra KIOSK_* vars,
@@ -237,7 +239,7 @@ export async function startKiosk(options = {}) {
   writeFileSync(path.join(pcscConf, 'vpcd'), entry('Virtual PCD', vpcdBase, VPCD_DRIVER));
   writeFileSync(path.join(pcscConf, 'vpcd-till'), entry('Virtual PCD Till', vpcdBase + 2, tillDriver));
   const pcscd = startProcess('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
-    `mount --bind ${pcscRun} /run/pcscd && exec pcscd -f ${process.env.PCSCD_DEBUG ? "-d" : ""} -c ${pcscConf}`], { env: process.env, log: path.join(dir, 'pcscd.log') });
+    `mount --bind ${pcscRun} /run/pcscd && exec /usr/sbin/pcscd -f ${process.env.PCSCD_DEBUG ? '-d' : ''} -c ${pcscConf}`], { env: process.env, log: path.join(dir, 'pcscd.log') });
   const socket = path.join(pcscRun, 'pcscd.comm');
   let server = null;
   const cleanup = async () => {
@@ -286,7 +288,10 @@ export async function startKiosk(options = {}) {
       ...(options.env ?? {}),
     };
     const seeded = run(bin, ['demo-data', '--members', String(options.members ?? 50)], { env: { ...env, RUST_LOG: 'error' } });
-    const demo = JSON.parse(seeded.slice(seeded.indexOf('{')));
+    // Log lines share stdout with the summary (pretty JSON: from a line "{" to a line "}").
+    const lines = seeded.split('\n');
+    const first = lines.indexOf('{');
+    const demo = JSON.parse(lines.slice(first, lines.indexOf('}', first) + 1).join('\n'));
     // randomPin() draws only PINs the kiosk accepts (no run, no repeat).
     const supervisor = { staff_number: 'S001', pin: randomPin() };
     run(bin, ['bootstrap-supervisor', '--staff-number', 'S001', '--name', '演示主管'], { env: { ...env, RUST_LOG: 'error' }, input: `${supervisor.pin}\n` });
@@ -363,7 +368,7 @@ function makeKiosk({ url, dir, log, supervisor, demo, cleanup, vpcdBase }) {
     staffSeq += 1;
     const account = { staff_number: `${prefix}${staffSeq}`, pin: randomPin() };
     const r = await asSupervisor('back-office', 'POST', '/api/staff', {
-      staff_number: account.staff_number, name: name ?? `测试${role}${staffSeq}`, role, pin: account.pin,
+      staff_number: account.staff_number, name: name ?? `${STAFF_NAME[role]}${staffSeq}`, role, pin: account.pin,
     });
     assert.equal(r.status, 201, `add ${role}: ${JSON.stringify(r.body)}`);
     return account;
@@ -551,7 +556,9 @@ export function assertClean(problems, { allow = [] } = {}) {
  * (keyboard: type, Enter). Options: `staff`/`pin` (default the supervisor), `lang` ('zh' |
  * 'en', remembered for the workstation before the page loads; default: the page's own),
  * `signIn: false` to stop at the sign-in form, `viewport`, `context` (reuse one, e.g. to keep
- * localStorage across pages). Returns `{page, context, browser, problems}`.
+ * localStorage across pages), `clock: true` to install playwright's clock before the page
+ * loads (then `page.clock.fastForward('00:31')` moves the page's time: the idle lock).
+ * Returns `{page, context, browser, problems}`.
  */
 export async function openWorkstation(kiosk, workstationId, options = {}) {
   const b = await browser();
@@ -559,10 +566,14 @@ export async function openWorkstation(kiosk, workstationId, options = {}) {
   kiosk.contexts.add(context);
   const page = await context.newPage();
   const problems = guard(page, kiosk.url);
+  if (options.clock) await page.clock.install();
   if (options.lang) {
-    // Same origin, no app boot: set the remembered language, then open the page.
-    await page.goto(`${kiosk.url}/api/store`);
-    await page.evaluate(([ws, lang]) => localStorage.setItem(`kiosk.language.${ws}`, lang), [workstationId, options.lang]);
+    // The language remembered for the workstation before the app starts, unless the
+    // operator has chosen one since (a later switch survives reloads).
+    await context.addInitScript(([ws, lang]) => {
+      const key = `kiosk.language.${ws}`;
+      if (localStorage.getItem(key) === null) localStorage.setItem(key, lang);
+    }, [workstationId, options.lang]);
   }
   await page.goto(`${kiosk.url}/?workstation=${encodeURIComponent(workstationId)}`);
   if (options.signIn !== false) {

@@ -22,6 +22,7 @@ describe('shell', () => {
       await bar.waitFor();
       await assertTextIncludes(bar.locator('.staff'), ['演示主管', 'Supervisor']);
       await assertTextIncludes(bar.locator('.server'), ['connected']);
+      if (workstation !== 'back-office') assert.match(await bar.textContent(), /Printer/, 'the printer state is shown');
       const reader = bar.locator('.reader');
       if (workstation === 'back-office') {
         assert.equal(await reader.getAttribute('data-state'), 'none');
@@ -65,6 +66,71 @@ describe('shell', () => {
     assertClean(problems);
     await page.close();
   });
+
+  test('language: 简体中文 by default, English when switched, remembered per workstation', async () => {
+    const { page, context, problems } = await openWorkstation(kiosk, 'lounge', { signIn: false });
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    await page.locator('form.sign-in').waitFor();
+    assert.match(await page.locator('form.sign-in h1').textContent(), /[\u4e00-\u9fff]/, 'the sign-in is in Chinese');
+    await page.getByRole('group', { name: /语言|Language/ }).getByRole('button', { name: 'English' }).click();
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    assert.match(await page.locator('form.sign-in h1').textContent(), /sign-in/i);
+    await page.reload();
+    await page.locator('form.sign-in').waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en', 'remembered after a reload');
+    await signInThroughUi(page, kiosk.supervisor.staff_number, kiosk.supervisor.pin);
+    await screenshot(page, 'shell-language-en');
+    // Another workstation in the same browser keeps its own choice (the default).
+    const desk = await context.newPage();
+    await desk.goto(`${kiosk.url}/?workstation=desk`);
+    await desk.locator('form.sign-in').waitFor();
+    assert.equal(await desk.evaluate(() => document.documentElement.lang), 'zh-CN', 'the desk keeps 简体中文');
+    // And back to 简体中文 at the lounge.
+    await page.getByRole('group', { name: /语言|Language/ }).getByRole('button', { name: '简体中文' }).click();
+    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    await checkAccessibility(page);
+    assertClean(problems);
+    await desk.close();
+    await page.close();
+  });
+});
+
+describe('idle lock', () => {
+  let kiosk;
+  before(async () => {
+    kiosk = await startKiosk({ env: { KIOSK_SESSION_IDLE_MINUTES: '1' } });
+  });
+  after(async () => {
+    await kiosk?.stop();
+  });
+
+  test('warns 30 s before, locks, and the same PIN unlocks with the typed work still there', async () => {
+    const clerk = await kiosk.addStaff('desk_clerk');
+    const { page, problems } = await openWorkstation(kiosk, 'desk', {
+      lang: 'en', staff: clerk.staff_number, pin: clerk.pin, clock: true,
+    });
+    const field = page.locator('main section.screen:not([hidden]) input:is([type=text], [type=search], :not([type]))').first();
+    await field.waitFor({ timeout: 10_000 });
+    await field.fill('E2E-KEPT');
+    // No key, tap or card for 31 s: the warning, 30 s before the limit of 1 minute.
+    await page.clock.fastForward('00:31');
+    const warning = page.getByRole('alertdialog');
+    await warning.waitFor({ timeout: 5_000 });
+    assert.match(await warning.textContent(), /lock/i);
+    await screenshot(page, 'shell-idle-warning');
+    await page.clock.fastForward('00:30');
+    // Locked: the sign-in form, the staff number fixed to the clerk's.
+    const lock = page.locator('form.sign-in');
+    await lock.waitFor({ timeout: 5_000 });
+    assert.notEqual(await lock.locator('input[name=staff_number]').getAttribute('readonly'), null, 'the staff number is fixed');
+    assert.equal(await lock.locator('input[name=staff_number]').inputValue(), clerk.staff_number);
+    assert.equal(await field.isVisible(), false, 'the work is hidden under the lock');
+    await screenshot(page, 'shell-idle-locked');
+    await signInThroughUi(page, clerk.staff_number, clerk.pin);
+    assert.equal(await field.inputValue(), 'E2E-KEPT', 'the work typed before the lock is still there');
+    assertClean(problems);
+    await page.close();
+  });
 });
 
 async function assertTextIncludes(locator, parts) {
@@ -72,4 +138,3 @@ async function assertTextIncludes(locator, parts) {
   for (const part of parts) assert.ok(text.includes(part), `"${text}" includes "${part}"`);
 }
 
-export { signInThroughUi };
