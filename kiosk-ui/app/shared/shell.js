@@ -78,8 +78,10 @@ export function Shell({ store, workstation }) {
   if (restoring) return html`<p class="booting">${t('app.starting')}</p>`;
   const context = { store, workstation, who: worker };
   return html`<div class="shell">
-    ${store.training && html`<${TrainingMarker} />`}
-    <${StatusBar} store=${store} workstation=${workstation} who=${who} />
+    <header>
+      ${store.training && html`<${TrainingMarker} />`}
+      <${StatusBar} store=${store} workstation=${workstation} who=${who} />
+    </header>
     ${store.training && workstation.reader && who && can(who, 'card.lookup') && html`<${CardTray} ...${context} />`}
     ${owner && html`<div class="work" hidden=${!who}>
       <nav class="screens" aria-label=${t('nav.label')}>

@@ -22,8 +22,8 @@ export function StatusBar({ store, workstation, who }) {
   const readerNow = who ? readerState(workstation, reader) : null;
   const printerNow = who ? printerState(printerAnswer, workstation.id) : null;
   const server = link.reachable ? 'ok' : 'down';
-  return html`<header class="status-bar" aria-label=${t('status.label')}>
-    <span class="store" title=${store.store_name}>${t(`workstation.kind.${workstation.kind}`)} ${workstation.id}</span>
+  return html`<div class="status-bar">
+    <h1 class="store" title=${store.store_name}>${t(`workstation.kind.${workstation.kind}`)} ${workstation.id}</h1>
     ${who && html`<span class="staff">${t('status.staff', { name: who.name, role: t(`role.${who.role}`) })}</span>`}
     <span class="devices" role="status">
       <span class="server" data-state=${server}>${t(`status.server.${server}`)}</span>
@@ -32,5 +32,5 @@ export function StatusBar({ store, workstation, who }) {
     </span>
     <span class="progress" role="status">${link.busy && html`<span class="spinner" aria-hidden="true"></span>${t('status.working')}`}</span>
     <${LanguageSwitch} />
-  </header>`;
+  </div>`;
 }
