@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Shared setup for the two README commands: installs the Debian packages the kiosk needs
-# (only what is missing) and puts the Rust toolchain on PATH. Sourced, not run.
+# (only what is missing), puts the Rust toolchain on PATH, and installs the counter UI's npm
+# packages (kiosk-ui/, from its lockfile). Sourced, not run.
 set -euo pipefail
 
 # Debian packages the build and the tests need:
 # - the build: a C toolchain, and libpcsclite for the PC/SC card readers;
 # - card readers at run time: pcscd, and the vpcd virtual reader for the demo and the tests;
 # - tests: vicc (an independent ISO 7816-4 card OS) and its crypto library.
+# - the counter UI's browser tests: chromium and a CJK font (else Chinese shows as boxes).
 KIOSK_DEBIAN_PACKAGES=(build-essential pkg-config ca-certificates libpcsclite-dev pcscd vsmartcard-vpcd
-  python3-virtualsmartcard python3-pycryptodome util-linux)
+  python3-virtualsmartcard python3-pycryptodome util-linux chromium)
 
 ensure_packages() {
   local missing=()
@@ -35,5 +37,33 @@ ensure_cargo() {
   fi
 }
 
+# Node.js runs the UI's tests and npm installs its packages. A node from elsewhere (NodeSource
+# bundles npm) is kept; only a missing command brings Debian's package.
+ensure_node() {
+  local wanted=()
+  command -v node >/dev/null || wanted+=(nodejs)
+  command -v npm >/dev/null || wanted+=(npm)
+  # Either CJK font will do.
+  dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed" || wanted+=(fonts-wqy-microhei)
+  [ ${#wanted[@]} -eq 0 ] || ensure_packages "${wanted[@]}"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if [ "$major" -lt 20 ]; then
+    echo "node $(node --version) is too old for the UI's test tools (playwright-core needs Node.js >= 20):" >&2
+    echo "Debian 13 ships Node.js 20; on Debian 12 install the nodejs package of NodeSource (deb.nodesource.com)." >&2
+    exit 1
+  fi
+}
+
+# kiosk-ui/node_modules from the lockfile, when missing or older than the lockfile.
+ensure_ui_packages() {
+  if [ ! -f kiosk-ui/node_modules/.package-lock.json ] || [ kiosk-ui/package-lock.json -nt kiosk-ui/node_modules/.package-lock.json ]; then
+    echo "installing the counter UI's npm packages (npm ci)"
+    (cd kiosk-ui && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 ensure_packages "${KIOSK_DEBIAN_PACKAGES[@]}"
+ensure_node
+ensure_ui_packages
 ensure_cargo
