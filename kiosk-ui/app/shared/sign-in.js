@@ -44,7 +44,7 @@ export function SignIn({ workstation, storeName = '', lockedFor = null, lockedNa
   };
   return html`<form class="sign-in" onSubmit=${submit} aria-labelledby="sign-in-title" novalidate>
     ${storeName && html`<p class="store-name">${storeName}</p>`}
-    <h2 id="sign-in-title">${lockedFor ? t('lock.title') : t('signin.title')}</h2>
+    <h1 id="sign-in-title">${lockedFor ? t('lock.title') : t('signin.title')}</h1>
     <p class="workstation">${t('signin.workstation', { id: workstation.id, kind: t(`workstation.kind.${workstation.kind}`) })}</p>
     ${lockedFor && html`<p class="lock-explain">${t('lock.explain', { name: lockedName ?? lockedFor, staff_number: lockedFor })}</p>`}
     <label>${t('signin.staff_number')}

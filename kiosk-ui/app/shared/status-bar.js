@@ -22,8 +22,10 @@ export function StatusBar({ store, workstation, who }) {
   const readerNow = who ? readerState(workstation, reader) : null;
   const printerNow = who ? printerState(printerAnswer, workstation.id) : null;
   const server = link.reachable ? 'ok' : 'down';
+  // The page's heading while working; at sign-in the form's title is.
+  const place = `${t(`workstation.kind.${workstation.kind}`)} ${workstation.id}`;
   return html`<div class="status-bar">
-    <h1 class="store" title=${store.store_name}>${t(`workstation.kind.${workstation.kind}`)} ${workstation.id}</h1>
+    ${who ? html`<h1 class="store" title=${store.store_name}>${place}</h1>` : html`<span class="store">${place}</span>`}
     ${who && html`<span class="staff">${t('status.staff', { name: who.name, role: t(`role.${who.role}`) })}</span>`}
     <span class="devices" role="status">
       <span class="server" data-state=${server}>${t(`status.server.${server}`)}</span>
