@@ -346,7 +346,6 @@ async fn permissions_are_the_readme_table() {
         ("GET", "/api/audit", needs("audit.view")),
         ("GET", "/api/health", json!([{}])),
         ("GET", "/api/openapi.json", json!([{}])),
-        // The workstations a counter page may be opened as, before anyone signs in.
         ("GET", "/api/store", json!([{}])),
         ("POST", "/api/sessions", json!([{}])),
     ];

@@ -93,7 +93,8 @@ export async function request(method, path, { body, headers = {}, signal, timeou
     }
     if (answer.ok) return parsed;
     const failure = failureFromBody(answer.status, parsed);
-    if (answer.status === 401 && token) onSignedOut(failure);
+    // A supervisor's wrong PIN is a 401 too, but the clerk's own session is still good.
+    if (answer.status === 401 && token && failure.code !== 'sign_in_failed') onSignedOut(failure);
     throw failure;
   } finally {
     clearTimeout(timer);

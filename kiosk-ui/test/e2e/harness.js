@@ -210,7 +210,9 @@ const STAFF_NAME = { cashier: '收银员', lounge_clerk: '贵宾厅专员', desk
 
 /**
  * Starts a kiosk. Options: `members` (demo members, default 50), `env` (extra KIOSK_* vars,
- * e.g. `{KIOSK_SESSION_IDLE_MINUTES: '1'}`), `tills` (default ['T01']).
+ * e.g. `{KIOSK_SESSION_IDLE_MINUTES: '1'}`), `tills` (default ['T01']), `trayRelay`
+ * (`async (workstation, vpcdPort) => port | undefined`: the tray's cards for that workstation
+ * connect to this port instead of vpcd's, e.g. a relay that pulls the card mid-write).
  */
 export async function startKiosk(options = {}) {
   checkPrerequisites();
@@ -253,13 +255,19 @@ export async function startKiosk(options = {}) {
       return existsSync(socket) && [0, 1, 2, 3].every((i) => ports.has(vpcdBase + i));
     }, 10_000, path.join(dir, 'pcscd.log'));
 
+    // A tray slot's card may reach vpcd through a relay the test runs (`trayRelay`).
+    const trays = [];
+    for (const r of READERS) {
+      const relayPort = await options.trayRelay?.(r.workstation, vpcdBase + r.slot);
+      trays.push({ r, address: `127.0.0.1:${relayPort ?? vpcdBase + r.slot}` });
+    }
     const toml = [
       '# Written by kiosk-ui/test/e2e/harness.js',
       'card_reader = "pcsc"',
       `tills = [${tills.map((t) => JSON.stringify(t)).join(', ')}]`,
       `demo_cards_dir = ${JSON.stringify(path.join(dir, 'cards'))}`,
       ...READERS.flatMap((r) => ['', '[[readers]]', `name = "${r.name}"`, `workstation = "${r.workstation}"`]),
-      ...READERS.flatMap((r) => ['', '[[demo_tray]]', `workstation = "${r.workstation}"`, `vpcd = "127.0.0.1:${vpcdBase + r.slot}"`]),
+      ...trays.flatMap(({ r, address }) => ['', '[[demo_tray]]', `workstation = "${r.workstation}"`, `vpcd = "${address}"`]),
       ...READERS.flatMap((r) => ['', '[[printers]]', `workstation = "${r.workstation}"`, 'driver = "spool"']),
       '',
     ].join('\n');
