@@ -3,6 +3,7 @@
 //! parameters where they are, public operations public, every permission as the README's
 //! table), and documents every status and error code the app answers to a broad set of
 //! requests. Every refusal, even one made before any handler runs, is the JSON error body.
+//! And the counter UI can say every code in both languages (its message catalogs).
 
 mod common;
 
@@ -983,4 +984,59 @@ async fn an_expired_session_answers_session_expired() {
     assert_eq!(r.status(), 401);
     let body: Value = r.json().await.expect("JSON");
     assert_eq!(body["code"], "session_expired", "{body}");
+}
+
+/// The counter UI's shared message catalog for `lang` (`kiosk-ui/app/shared/messages/`).
+fn ui_catalog(lang: &str) -> serde_json::Map<String, Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("kiosk-ui/app/shared/messages")
+        .join(format!("{lang}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(catalog)) => catalog,
+        other => panic!("{}: not a JSON object: {other:?}", path.display()),
+    }
+}
+
+/// Every code the API can answer (the `ErrorBody.code` enum of the served document, which is
+/// `ErrorCode::ALL` and `RULE_IDS`) has a message `error.<code>` in both the zh and the en
+/// catalog of the UI, and the two catalogs have the same keys.
+#[tokio::test]
+async fn the_ui_has_a_message_for_every_code_in_both_languages() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let codes = listed_codes(&doc);
+    assert!(
+        codes.contains("card_removed") && codes.contains("R-ENR-1"),
+        "{codes:?}"
+    );
+    let zh = ui_catalog("zh");
+    let en = ui_catalog("en");
+    for (lang, catalog) in [("zh", &zh), ("en", &en)] {
+        let missing: Vec<&String> = codes
+            .iter()
+            .filter(|code| {
+                catalog
+                    .get(&format!("error.{code}"))
+                    .and_then(Value::as_str)
+                    .is_none_or(|m| m.trim().is_empty())
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "kiosk-ui/app/shared/messages/{lang}.json has no error.<code> message for {missing:?}"
+        );
+    }
+    let zh_keys: BTreeSet<&String> = zh.keys().collect();
+    let en_keys: BTreeSet<&String> = en.keys().collect();
+    assert_eq!(
+        zh_keys.difference(&en_keys).collect::<Vec<_>>(),
+        Vec::<&&String>::new(),
+        "keys in zh.json but not in en.json"
+    );
+    assert_eq!(
+        en_keys.difference(&zh_keys).collect::<Vec<_>>(),
+        Vec::<&&String>::new(),
+        "keys in en.json but not in zh.json"
+    );
 }

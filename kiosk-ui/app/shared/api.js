@@ -33,7 +33,8 @@ export function onSessionEnded(callback) {
   onSignedOut = callback;
 }
 
-function markReachable(reachable) {
+/** Records whether the server answered (the shell's health poll also calls it on a timeout). */
+export function markReachable(reachable) {
   if (connection.get().reachable !== reachable) connection.update((c) => ({ ...c, reachable }));
 }
 
@@ -51,12 +52,12 @@ function startProgress() {
 
 /**
  * One request. `body` is sent as JSON; `headers` adds e.g. the supervisor's PIN headers;
- * `signal` lets a screen give up. Resolves to the parsed answer (null for 204), or throws
+ * `signal` lets a screen give up; `quiet` (background polls) shows no progress. Resolves to the parsed answer (null for 204), or throws
  * ApiFailure: a refusal (status + code), `server_unreachable` (nothing was sent or the
  * server is down) or `result_unknown` (sent, but no answer: it may have happened).
  */
-export async function request(method, path, { body, headers = {}, signal, timeoutMs = ANSWER_TIMEOUT_MS } = {}) {
-  const done = startProgress();
+export async function request(method, path, { body, headers = {}, signal, timeoutMs = ANSWER_TIMEOUT_MS, quiet = false } = {}) {
+  const done = quiet ? () => {} : startProgress();
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   signal?.addEventListener('abort', () => abort.abort(), { once: true });

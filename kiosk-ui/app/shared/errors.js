@@ -37,12 +37,15 @@ export function failureFromBody(status, body) {
   });
 }
 
-/** The message to show for a failure, with the rule id when a rule refused. */
+/**
+ * The message to show for a failure, ending with the rule id when a rule refused (staff and
+ * the rule book both name rules by id, e.g. "… (R-ENR-4)").
+ */
 export function errorMessage(t, failure) {
   const code = failure?.code ?? 'bad_answer';
   const key = `error.${code}`;
-  const text = t.has(key) ? t(key) : t('error.unlisted', { code });
-  return failure?.rule && failure.rule !== code ? `${text} (${failure.rule})` : text;
+  if (!t.has(key)) return t('error.unlisted', { code });
+  return failure?.rule ? `${t(key)} (${failure.rule})` : t(key);
 }
 
 /** Which form field a refusal belongs to (`field` from the server), if any. */
