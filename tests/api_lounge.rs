@@ -595,12 +595,19 @@ async fn r_enr_4_receipts_presented_so_far_show_their_tier_and_claim_nothing() {
     let (status, both) = check(json!(["Q-1", "Q-2"])).await;
     assert_eq!(status, 200, "{both}");
     assert_eq!(both["tier"], "gold");
-    assert_eq!(both["next"], json!({ "tier": "platinum", "missing": "3950.00" }));
+    assert_eq!(
+        both["next"],
+        json!({ "tier": "platinum", "missing": "3950.00" })
+    );
 
     // The same refusals as enrolment, on the receipts field.
     for receipts in [json!(["NOPE"]), json!(["Q-1", "Q-1"]), json!([])] {
         let (status, refused) = check(receipts.clone()).await;
-        assert_eq!((status, refused["rule"].as_str()), (422, Some("R-ENR-4")), "{receipts}: {refused}");
+        assert_eq!(
+            (status, refused["rule"].as_str()),
+            (422, Some("R-ENR-4")),
+            "{receipts}: {refused}"
+        );
         assert_eq!(refused["field"], "receipts");
     }
 
@@ -615,7 +622,12 @@ async fn r_enr_4_receipts_presented_so_far_show_their_tier_and_claim_nothing() {
     assert_eq!(enrolled["tier"], "gold");
     // ...and once used, they are refused here too.
     let (status, used) = check(json!(["Q-2"])).await;
-    assert_eq!((status, used["rule"].as_str()), (422, Some("R-ENR-4")), "{used}");
+    assert_eq!(
+        (status, used["rule"].as_str()),
+        (422, Some("R-ENR-4")),
+        "{used}"
+    );
+}
 
 // ---- back-office reports --------------------------------------------------------------------
 

@@ -552,7 +552,9 @@ impl TestApp {
                 std::time::Instant::now() < deadline,
                 "reader {workstation}: card present = {present} never seen; status {status:?}; \
                  pcscd itself says {}",
-                status.as_ref().map_or("-".into(), |s| pcscd_view(&s.reader))
+                status
+                    .as_ref()
+                    .map_or("-".into(), |s| pcscd_view(&s.reader))
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
