@@ -165,7 +165,10 @@ function startProcess(command, args, { env, log, cwd }) {
     env, cwd, stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => resolve({ error }));
+  });
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;
@@ -310,6 +313,7 @@ function makeKiosk({ url, dir, log, supervisor, demo, cleanup, vpcdBase }) {
   const supervisorTokens = new Map();
   let staffSeq = 100;
   let receiptSeq = 0;
+  let issued = 0;
   const contexts = new Set();
 
   async function api(method, apiPath, body, { token, headers = {} } = {}) {
@@ -425,13 +429,14 @@ function makeKiosk({ url, dir, log, supervisor, demo, cleanup, vpcdBase }) {
   async function issueCard({ spend = '6500.00', birthDate, name = '测试会员' } = {}) {
     const receipt = await guestSale(spend);
     const birth = birthDate ?? `${new Date().getFullYear() - 30}-05-17`;
-    receiptSeq += 1;
+    issued += 1;
     const phone = `139${String(randomInt(0, 1e8)).padStart(8, '0')}`;
     await tray.insertBlank('lounge');
     const r = await asSupervisor('lounge', 'POST', '/api/members', {
       applicant: {
         name, sex: 'female', birth_date: birth, phone,
-        id_document: { kind: 'prc_resident', number: prcId('110105', birth, randomInt(0, 1000)) },
+        // The demo's members are 18 and a few months old: a number of our own per card.
+        id_document: { kind: 'prc_resident', number: prcId('440106', birth, issued) },
       },
       receipts: [receipt],
     });
