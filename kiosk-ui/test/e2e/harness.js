@@ -48,19 +48,17 @@ export const READERS = [
 ];
 
 const live = new Set();
-const setupHint = 'run `bash scripts/setup.sh`-style installs: `bash scripts/test-all.sh` installs it';
-
 // ---------------------------------------------------------------- prerequisites
 
-function need(ok, what, install) {
-  if (!ok) throw new Error(`${what} is missing: install ${install} (${setupHint})`);
+function need(ok, what, remedy) {
+  if (!ok) throw new Error(`${what} is missing: ${remedy} (bash scripts/test-all.sh installs and builds what is missing)`);
 }
 
 /** The kiosk binary: KIOSK_BIN, else target/release/member-kiosk; target/debug only when
  * KIOSK_ALLOW_DEBUG=1 (the test command always runs the release binary). */
 export function kioskBinary() {
   if (process.env.KIOSK_BIN) {
-    need(existsSync(process.env.KIOSK_BIN), `KIOSK_BIN=${process.env.KIOSK_BIN}`, 'the kiosk: `cargo build --release --locked`');
+    need(existsSync(process.env.KIOSK_BIN), `KIOSK_BIN=${process.env.KIOSK_BIN}`, 'build the kiosk with `cargo build --release --locked`');
     return process.env.KIOSK_BIN;
   }
   const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(REPO, 'target');
@@ -83,12 +81,12 @@ function hasCjkFont() {
 
 /** Fails with what to install when chromium, the CJK font, pcscd, vpcd or unshare is missing. */
 export function checkPrerequisites() {
-  need(existsSync(CHROMIUM), CHROMIUM, 'the Debian package `chromium`');
-  need(hasCjkFont(), 'a CJK font (Chinese would show as boxes)', 'the Debian package `fonts-wqy-microhei`');
-  need(existsSync('/usr/sbin/pcscd'), '/usr/sbin/pcscd', 'the Debian package `pcscd`');
-  need(existsSync(VPCD_DRIVER), VPCD_DRIVER, 'the Debian package `vsmartcard-vpcd`');
-  need(existsSync('/usr/bin/unshare') && existsSync('/usr/bin/setpriv'), 'unshare/setpriv', 'the Debian package `util-linux`');
-  need(existsSync(path.join(UI_DIR, 'node_modules/playwright-core')), 'kiosk-ui/node_modules', '`npm ci` in kiosk-ui/');
+  need(existsSync(CHROMIUM), CHROMIUM, 'install the Debian package `chromium`');
+  need(hasCjkFont(), 'a CJK font (Chinese would show as boxes)', 'install the Debian package `fonts-wqy-microhei` (or `fonts-noto-cjk`)');
+  need(existsSync('/usr/sbin/pcscd'), '/usr/sbin/pcscd', 'install the Debian package `pcscd`');
+  need(existsSync(VPCD_DRIVER), VPCD_DRIVER, 'install the Debian package `vsmartcard-vpcd`');
+  need(existsSync('/usr/bin/unshare') && existsSync('/usr/bin/setpriv'), 'unshare/setpriv', 'install the Debian package `util-linux`');
+  need(existsSync(path.join(UI_DIR, 'node_modules/playwright-core')), 'kiosk-ui/node_modules', 'run `npm ci` in kiosk-ui/');
   assert.equal(process.getuid?.(), 0, 'the e2e tests start a private pcscd (unshare, mount): run them as root');
 }
 
