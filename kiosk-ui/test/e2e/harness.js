@@ -48,19 +48,17 @@ export const READERS = [
 ];
 
 const live = new Set();
-const setupHint = 'run `bash scripts/setup.sh`-style installs: `bash scripts/test-all.sh` installs it';
-
 // ---------------------------------------------------------------- prerequisites
 
-function need(ok, what, install) {
-  if (!ok) throw new Error(`${what} is missing: install ${install} (${setupHint})`);
+function need(ok, what, remedy) {
+  if (!ok) throw new Error(`${what} is missing: ${remedy} (bash scripts/test-all.sh installs and builds what is missing)`);
 }
 
 /** The kiosk binary: KIOSK_BIN, else target/release/member-kiosk; target/debug only when
  * KIOSK_ALLOW_DEBUG=1 (the test command always runs the release binary). */
 export function kioskBinary() {
   if (process.env.KIOSK_BIN) {
-    need(existsSync(process.env.KIOSK_BIN), `KIOSK_BIN=${process.env.KIOSK_BIN}`, 'the kiosk: `cargo build --release --locked`');
+    need(existsSync(process.env.KIOSK_BIN), `KIOSK_BIN=${process.env.KIOSK_BIN}`, 'build the kiosk with `cargo build --release --locked`');
     return process.env.KIOSK_BIN;
   }
   const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(REPO, 'target');
@@ -83,12 +81,12 @@ function hasCjkFont() {
 
 /** Fails with what to install when chromium, the CJK font, pcscd, vpcd or unshare is missing. */
 export function checkPrerequisites() {
-  need(existsSync(CHROMIUM), CHROMIUM, 'the Debian package `chromium`');
-  need(hasCjkFont(), 'a CJK font (Chinese would show as boxes)', 'the Debian package `fonts-wqy-microhei`');
-  need(existsSync('/usr/sbin/pcscd'), '/usr/sbin/pcscd', 'the Debian package `pcscd`');
-  need(existsSync(VPCD_DRIVER), VPCD_DRIVER, 'the Debian package `vsmartcard-vpcd`');
-  need(existsSync('/usr/bin/unshare') && existsSync('/usr/bin/setpriv'), 'unshare/setpriv', 'the Debian package `util-linux`');
-  need(existsSync(path.join(UI_DIR, 'node_modules/playwright-core')), 'kiosk-ui/node_modules', '`npm ci` in kiosk-ui/');
+  need(existsSync(CHROMIUM), CHROMIUM, 'install the Debian package `chromium`');
+  need(hasCjkFont(), 'a CJK font (Chinese would show as boxes)', 'install the Debian package `fonts-wqy-microhei` (or `fonts-noto-cjk`)');
+  need(existsSync('/usr/sbin/pcscd'), '/usr/sbin/pcscd', 'install the Debian package `pcscd`');
+  need(existsSync(VPCD_DRIVER), VPCD_DRIVER, 'install the Debian package `vsmartcard-vpcd`');
+  need(existsSync('/usr/bin/unshare') && existsSync('/usr/bin/setpriv'), 'unshare/setpriv', 'install the Debian package `util-linux`');
+  need(existsSync(path.join(UI_DIR, 'node_modules/playwright-core')), 'kiosk-ui/node_modules', 'run `npm ci` in kiosk-ui/');
   assert.equal(process.getuid?.(), 0, 'the e2e tests start a private pcscd (unshare, mount): run them as root');
 }
 
@@ -165,7 +163,10 @@ function startProcess(command, args, { env, log, cwd }) {
     env, cwd, stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.exited = new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', (error) => resolve({ error }));
+  });
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;
@@ -318,6 +319,7 @@ function makeKiosk({ url, dir, log, supervisor, demo, cleanup, vpcdBase }) {
   const supervisorTokens = new Map();
   let staffSeq = 100;
   let receiptSeq = 0;
+  let issued = 0;
   const contexts = new Set();
 
   async function api(method, apiPath, body, { token, headers = {} } = {}) {
@@ -433,13 +435,14 @@ function makeKiosk({ url, dir, log, supervisor, demo, cleanup, vpcdBase }) {
   async function issueCard({ spend = '6500.00', birthDate, name = '测试会员' } = {}) {
     const receipt = await guestSale(spend);
     const birth = birthDate ?? `${new Date().getFullYear() - 30}-05-17`;
-    receiptSeq += 1;
+    issued += 1;
     const phone = `139${String(randomInt(0, 1e8)).padStart(8, '0')}`;
     await tray.insertBlank('lounge');
     const r = await asSupervisor('lounge', 'POST', '/api/members', {
       applicant: {
         name, sex: 'female', birth_date: birth, phone,
-        id_document: { kind: 'prc_resident', number: prcId('110105', birth, randomInt(0, 1000)) },
+        // The demo's members are 18 and a few months old: a number of our own per card.
+        id_document: { kind: 'prc_resident', number: prcId('440106', birth, issued) },
       },
       receipts: [receipt],
     });
