@@ -6,7 +6,7 @@ import { render } from 'preact';
 import { html } from './shared/html.js';
 import { get } from './shared/api.js';
 import { startLanguage } from './shared/language.js';
-import { STORAGE_KEY, resolveWorkstation } from './shared/workstation.js';
+import { STORAGE_KEY, folderOf, resolveWorkstation } from './shared/workstation.js';
 import { Shell } from './shared/shell.js';
 import { SetUp } from './shared/set-up.js';
 
@@ -37,8 +37,13 @@ async function boot() {
   } catch {
     // Not remembered: the bookmark's ?workstation= still names it.
   }
-  await startLanguage(workstation.id, workstation.kind);
-  render(html`<${Shell} store=${store} workstation=${workstation} />`, root);
+  // The workstation's screens load while its catalogs do (one round trip, not two in a row).
+  const folder = folderOf(workstation.kind);
+  const [loaded] = await Promise.all([
+    folder ? import(`./${folder}/index.js`) : { screens: [] },
+    startLanguage(workstation.id, workstation.kind),
+  ]);
+  render(html`<${Shell} store=${store} workstation=${workstation} screens=${loaded.screens} />`, root);
 }
 
 boot();

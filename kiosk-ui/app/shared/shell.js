@@ -14,7 +14,6 @@ import { can, restoreSession, session, signOut } from './session.js';
 import { followReader } from './reader.js';
 import { watchPrinters, watchServer } from './monitor.js';
 import { currentWorkstation } from './actions.js';
-import { folderOf } from './workstation.js';
 import { SignIn } from './sign-in.js';
 import { StatusBar } from './status-bar.js';
 import { IdleLock } from './idle-lock.js';
@@ -30,11 +29,10 @@ function useWatch(watch, active, deps) {
   }, deps);
 }
 
-export function Shell({ store, workstation }) {
+export function Shell({ store, workstation, screens }) {
   const t = useT();
   const current = useStore(session);
   const [restoring, setRestoring] = useState(true);
-  const [screens, setScreens] = useState([]);
   const [active, setActive] = useState(null);
   const [opened, setOpened] = useState(new Set());
   // Who the screens' work belongs to: kept while locked; another staff member starts afresh.
@@ -47,11 +45,6 @@ export function Shell({ store, workstation }) {
   useEffect(() => {
     restoreSession().finally(() => setRestoring(false));
   }, []);
-
-  useEffect(() => {
-    const folder = folderOf(workstation.kind);
-    if (folder) import(`../${folder}/index.js`).then((m) => setScreens(m.screens));
-  }, [workstation.kind]);
 
   useWatch(watchServer, true, []);
   useWatch(watchPrinters, !!current, [current?.token]);
