@@ -237,8 +237,9 @@ async fn a_sale_and_a_refused_request_are_both_audited() {
         .post_raw("/api/sales", r#"{"receipt_no": "R-9"}"#, None)
         .await;
     assert_eq!(refused.0, 401, "no staff member signed in: {}", refused.1);
+    // A read (the sale on file, for a refund) is not audited: no row for it below.
     let (status, _) = app.get("/api/sales/R-1").await;
-    assert_ne!(status, 200, "reads are not audited, whatever they answer");
+    assert_eq!(status, 200);
 
     let rows = audit_rows(&app).await;
     // (staff, role, workstation, action, target, result)
