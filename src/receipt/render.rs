@@ -73,14 +73,48 @@ pub fn escpos(doc: &Document, style: &Style) -> Vec<u8> {
 /// `columns` wide, centred and right-aligned lines padded, QR codes as `[QR payload]`, cuts as
 /// a line of `=`, the COPY banner and titles as plain text lines.
 pub fn preview(doc: &Document, style: &Style) -> String {
-    let mut sink = PreviewSink {
-        out: String::with_capacity(2048),
-        columns: style.paper.columns(),
-        measure: measure(style.language),
-        language: style.language,
-    };
+    let mut sink = PreviewSink::new(style);
     lay_out(doc, style, &mut sink);
     sink.out
+}
+
+/// [`preview`] and [`escpos`] of the same document from one layout pass (what printing a job
+/// needs: the bytes for the printer, the text for the operator's screen).
+pub fn preview_and_escpos(doc: &Document, style: &Style) -> (String, Vec<u8>) {
+    let mut both = Both {
+        preview: PreviewSink::new(style),
+        escpos: EscposSink::new(style),
+    };
+    lay_out(doc, style, &mut both);
+    (both.preview.out, both.escpos.finish())
+}
+
+/// Hands every laid-out line to both sinks.
+struct Both {
+    preview: PreviewSink,
+    escpos: EscposSink,
+}
+
+impl Sink for Both {
+    fn line(&mut self, text: &str, style: LineStyle) {
+        self.preview.line(text, style);
+        self.escpos.line(text, style);
+    }
+
+    fn qr(&mut self, payload: &str) {
+        self.preview.qr(payload);
+        self.escpos.qr(payload);
+    }
+
+    fn feed(&mut self, lines: u8) {
+        self.preview.feed(lines);
+        self.escpos.feed(lines);
+    }
+
+    fn cut(&mut self) {
+        self.preview.cut();
+        self.escpos.cut();
+    }
 }
 
 /// Collects what the printer would be sent.
@@ -217,6 +251,15 @@ struct PreviewSink {
 }
 
 impl PreviewSink {
+    fn new(style: &Style) -> PreviewSink {
+        PreviewSink {
+            out: String::with_capacity(2048),
+            columns: style.paper.columns(),
+            measure: measure(style.language),
+            language: style.language,
+        }
+    }
+
     fn end_line(&mut self) {
         let trimmed = self.out.trim_end_matches(' ').len();
         self.out.truncate(trimmed);
