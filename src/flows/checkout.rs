@@ -18,7 +18,7 @@ use super::slips::{self, SlipContext};
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::basket::{Basket, BasketLine, Tender};
-use crate::domain::ledger::{plan_earning, EntryKind, PlannedEntry};
+use crate::domain::ledger::{plan_earning, EntryKind, PlannedEntry, Standing};
 use crate::domain::money::two_places;
 use crate::domain::policy::Policy;
 use crate::domain::quote::{check_tenders_settle, quote, Quote};
@@ -28,6 +28,7 @@ use crate::receipt::document::Document;
 use crate::secrets::DataSecrets;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::group_commit::BoxFuture;
+use crate::store::members::Member;
 use crate::store::print_jobs;
 use crate::store::sealed::Sealer;
 use crate::store::{self, ledger::Refs, StoreError};
@@ -280,10 +281,11 @@ struct Job {
     secrets: Arc<DataSecrets>,
 }
 
-/// The card a sale was priced on, as it was read.
+/// The card a sale was priced on, its holder and its ledger's standing, as they were read.
 struct Holder {
     card: store::cards::Card,
-    member_id: String,
+    member: Member,
+    standing: Standing,
     /// Seq of the card's last ledger entry then (see `store::ledger::standing`).
     last_entry: i64,
 }
@@ -303,37 +305,70 @@ struct Priced {
     doc_json: String,
 }
 
-impl Priced {
-    /// Whether the card and its ledger are still what this sale was priced on (a cash sale
-    /// depends on neither). The holder's birth date and id never change, so the card row and
-    /// its last ledger entry are all there is to check.
-    async fn still_holds(&self, conn: &mut SqliteConnection) -> Result<bool, FlowError> {
-        let Some(holder) = &self.holder else {
-            return Ok(true);
-        };
-        let now = store::cards::find_with_last_entry(conn, &holder.card.number).await?;
-        Ok(now.is_some_and(|(card, last_entry)| {
-            card == holder.card && last_entry == holder.last_entry
-        }))
-    }
-}
-
-/// Prices `sale` against the card and its ledger as `conn` sees them: the receipt, its answer
-/// and its printed receipt.
+/// Prices `sale` against the card and its ledger as `conn` sees them.
 async fn price(conn: &mut SqliteConnection, sale: &Sale) -> Result<Priced, FlowError> {
-    let (action, policy, req) = (&sale.action, &sale.policy, &sale.request);
-    let member = match req.card_number.as_deref() {
+    let holder = match sale.request.card_number.as_deref() {
         Some(raw) => {
             let (card, member) = load_card(conn, &sale.sealer, &parse_card_number(raw)?).await?;
             let (standing, last_entry) =
-                store::ledger::standing(conn, &card.number, action.today).await?;
-            let context = member_context(&card, &member, &standing, action.today)?;
-            let holder = Holder {
+                store::ledger::standing(conn, &card.number, sale.action.today).await?;
+            Some(Holder {
                 card,
-                member_id: member.id,
+                member,
+                standing,
                 last_entry,
-            };
-            Some((holder, context, standing.balance))
+            })
+        }
+        None => None,
+    };
+    compose(sale, holder)
+}
+
+/// The sale as priced before it was queued, if its card and ledger are unchanged since (one
+/// row read; a cash sale depends on neither). If only the ledger moved (another sale on the
+/// card committed first) it is priced again on the ledger's standing now, with the card and
+/// holder as read (the card row is unchanged, a holder's birth date and id never change);
+/// if the card changed, or pricing failed before queuing, it is priced from scratch. All of
+/// this runs in the writer's transaction: R-PTS-5/7 hold on the ledger as it is at commit.
+async fn priced_at_commit(
+    conn: &mut SqliteConnection,
+    sale: &Sale,
+    priced: Option<Priced>,
+) -> Result<Priced, FlowError> {
+    let Some(priced) = priced else {
+        return price(conn, sale).await;
+    };
+    let Some(holder) = &priced.holder else {
+        return Ok(priced);
+    };
+    match store::cards::find_with_last_entry(conn, &holder.card.number).await? {
+        Some((card, last_entry)) if card == holder.card => {
+            if last_entry == holder.last_entry {
+                return Ok(priced);
+            }
+            let (standing, last_entry) =
+                store::ledger::standing(conn, &card.number, sale.action.today).await?;
+            let holder = priced.holder.map(|h| Holder {
+                standing,
+                last_entry,
+                ..h
+            });
+            compose(sale, holder)
+        }
+        _ => price(conn, sale).await,
+    }
+}
+
+/// Prices `sale` for the card `holder` as read (none: a cash sale): the receipt, its answer
+/// and its printed receipt.
+fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
+    let (action, policy, req) = (&sale.action, &sale.policy, &sale.request);
+    let member = match holder {
+        Some(holder) => {
+            let context =
+                member_context(&holder.card, &holder.member, &holder.standing, action.today)?;
+            let balance = holder.standing.balance;
+            Some((holder, context, balance))
         }
         None => None,
     };
@@ -420,11 +455,7 @@ fn commit_one(
                 Some("receipt_no"),
             ));
         }
-        // R-PTS-5/7: the balance checks hold against the ledger as it is now, at commit.
-        let priced = match job.priced {
-            Some(priced) if priced.still_holds(conn).await? => priced,
-            _ => price(conn, sale).await?,
-        };
+        let priced = priced_at_commit(conn, sale, job.priced).await?;
         let print_job = print_jobs::insert_serialised(
             conn,
             &action.workstation,
@@ -448,7 +479,7 @@ fn commit_one(
                 receipt_no: &req.receipt_no,
                 till_id: &req.till_id,
                 card_number: holder.map(|h| h.card.number.as_str()),
-                member_id: holder.map(|h| h.member_id.as_str()),
+                member_id: holder.map(|h| h.member.id.as_str()),
                 basket: &priced.basket,
                 quote: &priced.receipt.quote,
                 cash_paid: priced.cash_paid,
