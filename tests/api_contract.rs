@@ -3,6 +3,7 @@
 //! parameters where they are, public operations public, every permission as the README's
 //! table), and documents every status and error code the app answers to a broad set of
 //! requests. Every refusal, even one made before any handler runs, is the JSON error body.
+//! And the counter UI can say every code in both languages (its message catalogs).
 
 mod common;
 
@@ -147,6 +148,7 @@ async fn parameters_security_and_codes_are_declared_as_they_are() {
     let public: BTreeSet<(&str, &str)> = [
         ("GET", "/api/health"),
         ("GET", "/api/openapi.json"),
+        ("GET", "/api/store"),
         ("POST", "/api/sessions"),
     ]
     .into();
@@ -230,6 +232,7 @@ async fn permissions_are_the_readme_table() {
         ("POST", "/api/policy", needs("policy.manage")),
         ("POST", "/api/quotes", needs("sale.checkout")),
         ("POST", "/api/sales", needs("sale.checkout")),
+        ("GET", "/api/sales/{receipt_no}", needs("refund.own_till")),
         (
             "POST",
             "/api/sales/{receipt_no}/refunds",
@@ -282,6 +285,11 @@ async fn permissions_are_the_readme_table() {
             needs("card.lookup"),
         ),
         ("POST", "/api/members", needs("member.enrol")),
+        (
+            "POST",
+            "/api/members/qualifying-spend",
+            needs("member.enrol"),
+        ),
         ("GET", "/api/members/{member_id}", needs("member.read")),
         ("GET", "/api/birthdays", needs("member.read")),
         ("POST", "/api/members/search", needs("member.read")),
@@ -342,8 +350,13 @@ async fn permissions_are_the_readme_table() {
             needs("staff.manage"),
         ),
         ("GET", "/api/audit", needs("audit.view")),
+        ("GET", "/api/reports/members", needs("report.daily")),
+        ("GET", "/api/reports/card-activity", needs("report.daily")),
+        ("GET", "/api/reports/points", needs("report.daily")),
+        ("GET", "/api/reports/print-faults", needs("report.daily")),
         ("GET", "/api/health", json!([{}])),
         ("GET", "/api/openapi.json", json!([{}])),
+        ("GET", "/api/store", json!([{}])),
         ("POST", "/api/sessions", json!([{}])),
     ];
     let ops = operations(&doc);
@@ -530,6 +543,10 @@ async fn every_status_and_code_answered_is_documented() {
         &[("x-supervisor", "S02"), ("x-supervisor-pin", PIN)],
     )
     .await;
+    rec.get("/api/sales/R-1").await;
+    rec.get("/api/sales/NO-SUCH").await;
+    rec.call(Some("C01"), Method::GET, "/api/sales/R-1", None, none)
+        .await;
     rec.post(
         "/api/sales/NO-SUCH/refunds",
         json!({ "refund_no": "F-2", "till_id": "T01", "lines": [{ "line": 0, "quantity": 1 }] }),
@@ -656,6 +673,16 @@ async fn every_status_and_code_answered_is_documented() {
     let (_, policy) = rec.get("/api/policy").await;
     rec.post("/api/policy", policy).await;
     rec.get("/api/gifts").await;
+    rec.get("/api/reports/members").await;
+    rec.get("/api/reports/card-activity").await;
+    rec.get("/api/reports/points?from=2026-03-01&to=2026-03-10")
+        .await;
+    rec.get("/api/reports/print-faults").await;
+    rec.get("/api/reports/points?from=2026-03-10&to=2026-03-01")
+        .await;
+    rec.get("/api/reports/card-activity?form=2026-03-01").await;
+    rec.call(Some("C01"), Method::GET, "/api/reports/members", None, none)
+        .await;
 
     // Bodies and requests refused before any handler runs.
     let quotes = app.url("/api/quotes");
@@ -957,4 +984,59 @@ async fn an_expired_session_answers_session_expired() {
     assert_eq!(r.status(), 401);
     let body: Value = r.json().await.expect("JSON");
     assert_eq!(body["code"], "session_expired", "{body}");
+}
+
+/// The counter UI's shared message catalog for `lang` (`kiosk-ui/app/shared/messages/`).
+fn ui_catalog(lang: &str) -> serde_json::Map<String, Value> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("kiosk-ui/app/shared/messages")
+        .join(format!("{lang}.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(catalog)) => catalog,
+        other => panic!("{}: not a JSON object: {other:?}", path.display()),
+    }
+}
+
+/// Every code the API can answer (the `ErrorBody.code` enum of the served document, which is
+/// `ErrorCode::ALL` and `RULE_IDS`) has a message `error.<code>` in both the zh and the en
+/// catalog of the UI, and the two catalogs have the same keys.
+#[tokio::test]
+async fn the_ui_has_a_message_for_every_code_in_both_languages() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let codes = listed_codes(&doc);
+    assert!(
+        codes.contains("card_removed") && codes.contains("R-ENR-1"),
+        "{codes:?}"
+    );
+    let zh = ui_catalog("zh");
+    let en = ui_catalog("en");
+    for (lang, catalog) in [("zh", &zh), ("en", &en)] {
+        let missing: Vec<&String> = codes
+            .iter()
+            .filter(|code| {
+                catalog
+                    .get(&format!("error.{code}"))
+                    .and_then(Value::as_str)
+                    .is_none_or(|m| m.trim().is_empty())
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "kiosk-ui/app/shared/messages/{lang}.json has no error.<code> message for {missing:?}"
+        );
+    }
+    let zh_keys: BTreeSet<&String> = zh.keys().collect();
+    let en_keys: BTreeSet<&String> = en.keys().collect();
+    assert_eq!(
+        zh_keys.difference(&en_keys).collect::<Vec<_>>(),
+        Vec::<&&String>::new(),
+        "keys in zh.json but not in en.json"
+    );
+    assert_eq!(
+        en_keys.difference(&zh_keys).collect::<Vec<_>>(),
+        Vec::<&&String>::new(),
+        "keys in en.json but not in zh.json"
+    );
 }

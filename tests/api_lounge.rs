@@ -567,3 +567,276 @@ async fn r_upg_2_an_upgraded_card_has_its_own_year_and_is_not_reviewed_at_the_ol
     assert_eq!(view["expiry"], "2028-02-08");
     assert_eq!(view["usable"], true);
 }
+
+#[tokio::test]
+async fn r_enr_4_receipts_presented_so_far_show_their_tier_and_claim_nothing() {
+    let app = spawn_app().await;
+    app.guest_cash_sale("Q-1", "250.00").await;
+    app.guest_cash_sale("Q-2", "5800.00").await;
+    let check = |receipts: Value| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/members/qualifying-spend",
+                json!({ "receipts": receipts }),
+            )
+            .await
+        }
+    };
+
+    // Below the VIP threshold: no tier yet, and what VIP still needs.
+    let (status, one) = check(json!(["Q-1"])).await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["qualifying_spend"], "250.00");
+    assert_eq!(one["tier"], Value::Null);
+    assert_eq!(one["next"], json!({ "tier": "vip", "missing": "50.00" }));
+
+    // Both: ¥6,050 reaches Gold; Platinum needs ¥3,950 more.
+    let (status, both) = check(json!(["Q-1", "Q-2"])).await;
+    assert_eq!(status, 200, "{both}");
+    assert_eq!(both["tier"], "gold");
+    assert_eq!(
+        both["next"],
+        json!({ "tier": "platinum", "missing": "3950.00" })
+    );
+
+    // The same refusals as enrolment, on the receipts field.
+    for receipts in [json!(["NOPE"]), json!(["Q-1", "Q-1"]), json!([])] {
+        let (status, refused) = check(receipts.clone()).await;
+        assert_eq!(
+            (status, refused["rule"].as_str()),
+            (422, Some("R-ENR-4")),
+            "{receipts}: {refused}"
+        );
+        assert_eq!(refused["field"], "receipts");
+    }
+
+    // Nothing was claimed: the receipts still enrol.
+    let (status, enrolled) = app
+        .post(
+            "/api/members",
+            json!({ "applicant": applicant(1, ordinary_birth()), "receipts": ["Q-1", "Q-2"] }),
+        )
+        .await;
+    assert_eq!(status, 201, "{enrolled}");
+    assert_eq!(enrolled["tier"], "gold");
+    // ...and once used, they are refused here too.
+    let (status, used) = check(json!(["Q-2"])).await;
+    assert_eq!(
+        (status, used["rule"].as_str()),
+        (422, Some("R-ENR-4")),
+        "{used}"
+    );
+}
+
+// ---- back-office reports --------------------------------------------------------------------
+
+/// A report's `days` as (day, values of `keys`) rows.
+fn report_days(report: &Value, keys: &[&str]) -> Vec<(String, Vec<Value>)> {
+    report["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .map(|d| {
+            (
+                d["day"].as_str().expect("day").to_owned(),
+                keys.iter().map(|k| d[*k].clone()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn reports_count_members_card_events_and_points_by_day() {
+    // A year ago: a Gold and a VIP member join; the Gold card earns 180 points.
+    let app = spawn_app_on(day(2025, 3, 9)).await;
+    let gold = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    app.enrol_card(2, "300.00", ordinary_birth()).await;
+    app.card_sale("R-1", &gold, "1000.00", "900.00").await;
+    // Their year ends: the review downgrades Gold (spent < ¥10,000) and lapses the unused VIP.
+    app.set_day(day(2026, 3, 9));
+    assert_eq!(
+        counts(&review(&app, "2026-03-09").await),
+        (0, 1, 1),
+        "downgraded and inactivated"
+    );
+    // Today: the (now VIP) card pays 100 points toward a ¥1,000 sale and earns 94, then is
+    // reported lost.
+    app.set_day(day(2026, 3, 10));
+    let (status, sale) = app
+        .sale(
+            "R-2",
+            Some(&gold),
+            json!([regular("GOODS", "1000.00", 1)]),
+            cash("940.00"),
+            100,
+        )
+        .await;
+    assert_eq!(status, 201, "{sale}");
+    assert_eq!(sale["points"]["earned"], 94, "{sale}");
+    let (status, report) = app
+        .post(
+            &format!("/api/cards/{gold}/loss-report"),
+            json!({ "channel": "phone" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+
+    let (status, members) = app.get("/api/reports/members").await;
+    assert_eq!(status, 200, "{members}");
+    assert_eq!(members["as_of"], "2026-03-10");
+    assert_eq!(members["total"], 2);
+    let tier = |i: usize| {
+        let t = &members["tiers"][i];
+        (
+            t["tier"].clone(),
+            t["active"].clone(),
+            t["inactive"].clone(),
+            t["blocked"].clone(),
+        )
+    };
+    assert_eq!(tier(0), (json!("vip"), json!(0), json!(1), json!(1)));
+    assert_eq!(tier(1), (json!("gold"), json!(0), json!(0), json!(0)));
+    assert_eq!(tier(2), (json!("platinum"), json!(0), json!(0), json!(0)));
+
+    let (status, activity) = app
+        .get("/api/reports/card-activity?from=2026-03-08&to=2026-03-10")
+        .await;
+    assert_eq!(status, 200, "{activity}");
+    assert_eq!(
+        activity["range"],
+        json!({ "from": "2026-03-08", "to": "2026-03-10" })
+    );
+    let keys = [
+        "enrolled",
+        "upgraded",
+        "downgraded",
+        "inactivated",
+        "loss_reported",
+        "card_events",
+    ];
+    assert_eq!(
+        report_days(&activity, &keys),
+        vec![
+            (
+                "2026-03-08".into(),
+                vec![json!(0), json!(0), json!(0), json!(0), json!(0), json!(0)]
+            ),
+            (
+                "2026-03-09".into(),
+                vec![json!(0), json!(0), json!(1), json!(1), json!(0), json!(2)]
+            ),
+            (
+                "2026-03-10".into(),
+                vec![json!(0), json!(0), json!(0), json!(0), json!(1), json!(1)]
+            ),
+        ]
+    );
+    // The year-old enrolments are on their own day.
+    let (_, year_ago) = app
+        .get("/api/reports/card-activity?from=2025-03-09&to=2025-03-09")
+        .await;
+    assert_eq!(year_ago["days"][0]["enrolled"], 2, "{year_ago}");
+
+    // 180 points outstanding before the range (at ¥10 per 100 points: ¥18.00), then 100
+    // redeemed and 94 earned today.
+    let (status, points) = app
+        .get("/api/reports/points?from=2026-03-09&to=2026-03-10")
+        .await;
+    assert_eq!(status, 200, "{points}");
+    assert_eq!(
+        report_days(&points, &["issued", "redeemed", "outstanding", "liability"]),
+        vec![
+            (
+                "2026-03-09".into(),
+                vec![json!(0), json!(0), json!(180), json!("18.00")]
+            ),
+            (
+                "2026-03-10".into(),
+                vec![json!(94), json!(100), json!(174), json!("17.40")]
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn print_fault_report_counts_jobs_by_the_store_day_they_were_queued() {
+    let app = spawn_app().await;
+    // 23:00 store time on 9 March printed at the second attempt; 01:30 on 10 March (still 9
+    // March in UTC) failed for want of paper.
+    let mut conn = app.kiosk.db.writer.acquire().await.expect("writer");
+    for (workstation, created_at, state, attempts, fault) in [
+        ("lounge", "2026-03-09T15:00:00+00:00", "printed", 2, None),
+        (
+            "T01",
+            "2026-03-09T17:30:00.250+00:00",
+            "failed",
+            1,
+            Some("paper_out"),
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO print_jobs (workstation, kind, document, created_at, state, attempts, fault)
+             VALUES (?1, 'sale_receipt', '{}', ?2, ?3, ?4, ?5)",
+        )
+        .bind(workstation)
+        .bind(created_at)
+        .bind(state)
+        .bind(attempts)
+        .bind(fault)
+        .execute(&mut *conn)
+        .await
+        .expect("insert print job");
+    }
+    drop(conn);
+    let (status, report) = app
+        .get("/api/reports/print-faults?from=2026-03-09&to=2026-03-10")
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report_days(&report, &["jobs", "printed_after_retry", "failed"]),
+        vec![
+            ("2026-03-09".into(), vec![json!(1), json!(1), json!(0)]),
+            ("2026-03-10".into(), vec![json!(1), json!(0), json!(1)]),
+        ]
+    );
+    assert_eq!(
+        report["open_faults"],
+        json!([{ "day": "2026-03-10", "workstation": "T01", "fault": "paper_out", "jobs": 1 }])
+    );
+}
+
+#[tokio::test]
+async fn reports_are_for_supervisors_over_a_bounded_range_of_past_days() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/reports/members",
+        "/api/reports/card-activity",
+        "/api/reports/points",
+        "/api/reports/print-faults",
+    ] {
+        let (status, body) = app.get_as("C01", "T01", path).await;
+        assert_eq!(status, 403, "cashier on {path}: {body}");
+        assert_eq!(body["code"], "permission_denied", "{body}");
+        assert_eq!(body["permission"], "report.daily", "{body}");
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 200, "supervisor on {path}: {body}");
+    }
+    for (path, field) in [
+        ("/api/reports/points?to=2026-03-11", "to"),
+        ("/api/reports/points?from=2026-03-10&to=2026-03-09", "from"),
+        ("/api/reports/points?from=2025-12-08&to=2026-03-10", "from"),
+        ("/api/reports/points?from=10.3.2026", "from"),
+        ("/api/reports/points?form=2026-03-01", "form"),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert_eq!(body["field"], field, "{path}: {body}");
+    }
+    // The longest range: 92 days.
+    let (status, body) = app
+        .get("/api/reports/points?from=2025-12-09&to=2026-03-10")
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["days"].as_array().map(Vec::len), Some(92));
+}

@@ -400,3 +400,85 @@ async fn r_pts_9_refund_after_a_card_exchange_takes_the_points_from_the_new_card
         (&json!(0), &json!(0))
     );
 }
+
+#[tokio::test]
+async fn r_pts_9_a_sale_on_file_shows_its_lines_and_what_is_left_to_refund() {
+    let app = spawn_app().await;
+    let card = gold_with_180_points(&app).await;
+    let (status, sale) = app
+        .sale(
+            "S-F",
+            Some(&card),
+            json!([regular("COAT", "300.00", 3), regular("HAT", "100.00", 1)]),
+            cash("890.00"),
+            100,
+        )
+        .await;
+    assert_eq!(status, 201, "{sale}");
+    refunded(&app, "S-F", "R-F1", json!([{ "index": 0, "quantity": 1 }])).await;
+
+    // The cashier of the till the sale was rung on reads it.
+    let (status, on_file) = app.get_as("C01", "T01", "/api/sales/S-F").await;
+    assert_eq!(status, 200, "{on_file}");
+    assert_eq!(on_file["till_id"], "T01");
+    assert_eq!(on_file["card_number"], card.as_str());
+    assert_eq!(on_file["payable"], "890.00");
+    let lines = on_file["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (&lines[0]["sku"], &lines[0]["class"], &lines[0]["quantity"]),
+        (&json!("COAT"), &json!("regular"), &json!(3))
+    );
+    assert_eq!(lines[0]["unit_price"], "300.00");
+    assert_eq!(lines[0]["paid"], sale["quote"]["lines"][0]["paid"]);
+    assert_eq!(lines[0]["refunded_quantity"], 1);
+    assert_eq!(lines[1]["refunded_quantity"], 0);
+    assert_eq!(on_file["print_jobs"], json!([sale["print"][0]["job_id"]]));
+
+    // Another till's cashier does not see it; an unknown or malformed number is refused.
+    let (status, refused) = app.get_as("C01", "T02", "/api/sales/S-F").await;
+    assert_eq!(
+        (status, refused["permission"].as_str()),
+        (403, Some("refund.any_till")),
+        "{refused}"
+    );
+    assert_refused(
+        &app.get_as("C01", "T01", "/api/sales/NO-SUCH").await,
+        404,
+        None,
+        Some("receipt_no"),
+    );
+    assert_refused(
+        &app.get_as("C01", "T01", "/api/sales/bad*no").await,
+        400,
+        None,
+        Some("receipt_no"),
+    );
+}
+
+#[tokio::test]
+async fn a_refund_over_the_limit_asks_for_a_supervisors_pin_by_its_code() {
+    let app = spawn_app().await;
+    app.guest_cash_sale("G-9", "2500.00").await;
+    let (status, refused) = app
+        .post_as(
+            "C01",
+            "T01",
+            "/api/sales/G-9/refunds",
+            json!({ "refund_no": "R-9", "till_id": "T01", "lines": [{ "index": 0, "quantity": 1 }] }),
+        )
+        .await;
+    assert_eq!(
+        (
+            status,
+            refused["code"].as_str(),
+            refused["permission"].as_str()
+        ),
+        (
+            403,
+            Some("supervisor_pin_required"),
+            Some("refund.over_limit")
+        ),
+        "{refused}"
+    );
+}

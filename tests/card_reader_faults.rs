@@ -238,6 +238,9 @@ async fn a_different_card_put_in_between_read_and_write_is_refused() {
     // Card A is read (and vetted)...
     let inserted = a.insert(&p.card_addr(0)).expect("insert");
     app.wait_card("lounge", true).await;
+    // The kiosk reads a card as it arrives; let that read finish before ours (two readers
+    // at once is not what this test is about).
+    wait_checked(&app, "lounge").await;
     let seen = tokio::task::block_in_place(|| reader.read("lounge"))
         .expect("read A")
         .seen;
@@ -250,6 +253,7 @@ async fn a_different_card_put_in_between_read_and_write_is_refused() {
     app.wait_card("lounge", false).await;
     let _b = b.insert(&p.card_addr(0)).expect("insert");
     app.wait_card("lounge", true).await;
+    wait_checked(&app, "lounge").await;
     let outcome = tokio::task::block_in_place(|| reader.write("lounge", &identity, &seen));
     assert_eq!(outcome, Err(ReaderError::Swapped));
     assert_eq!(b.ef_bytes(1).expect("EF"), b_before, "card B untouched");

@@ -65,7 +65,8 @@ async fn r_svc_2_every_endpoint_but_health_docs_and_sign_in_needs_a_session() {
                 .as_u16();
             let public = matches!(
                 (method.as_str(), template.as_str()),
-                ("GET", "/api/health" | "/api/openapi.json") | ("POST", "/api/sessions")
+                ("GET", "/api/health" | "/api/openapi.json" | "/api/store")
+                    | ("POST", "/api/sessions")
             );
             if public {
                 assert_ne!(status, 401, "{method} {template} is public");
@@ -737,15 +738,19 @@ async fn r_svc_2_sign_ins_and_lookups_are_rate_limited() {
     let app = spawn_app_with_default_limits().await;
     let token = app.sign_in("C01", "T01").await;
     let mut limited = 0;
-    for n in 0..130 {
+    let started = std::time::Instant::now();
+    for n in 0..300 {
         let status = with_token(&app, &token, &format!("/api/cards/88000100000{}", n % 10)).await;
         if status == 429 {
             limited += 1;
         }
     }
+    // A burst of 120 passes and the bucket refills 2 a second: on a slow machine the loop
+    // itself earns a few more, so the floor counts the time it took.
+    let refilled = (started.elapsed().as_secs_f64() * 2.0).ceil() as i64;
     assert!(
-        limited >= 9,
-        "lookups beyond 120 a minute are refused: {limited}"
+        limited >= 300 - 120 - 1 - refilled && limited > 0,
+        "lookups beyond 120 a minute are refused: {limited} (refilled {refilled})"
     );
 }
 

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod quote;
 pub mod refund;
 pub mod replacement;
+pub mod reports;
 pub mod review;
 pub mod rule;
 pub mod services;

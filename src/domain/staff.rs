@@ -56,7 +56,8 @@ pub enum Permission {
     PointsAdjust,
     /// Retry, reprint and preview receipts.
     PrintManage,
-    /// End-of-day figures of any workstation.
+    /// End-of-day figures of any workstation, and the store's reports (members, card
+    /// activity, points, print faults).
     DailyReport,
     StaffManage,
     AuditView,

@@ -186,7 +186,7 @@ pub async fn commit_sale(
 
 /// The print jobs a stored sale answer names (`print[].job_id`); none for a sale stored
 /// before the answer kept them.
-fn receipt_print_jobs(stored: &Value) -> Vec<i64> {
+pub(crate) fn receipt_print_jobs(stored: &Value) -> Vec<i64> {
     stored["print"]
         .as_array()
         .into_iter()

@@ -38,6 +38,58 @@ pub struct EnrolmentResult {
     pub welcome_gift: bool,
 }
 
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptCheck {
+    /// Receipt numbers of the applicant's purchases today, as presented so far.
+    pub receipts: Vec<String>,
+}
+
+/// What today's receipts qualify for so far (R-ENR-4), before anything is claimed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QualifyingSpend {
+    /// Same-day cash of the receipts (the cash part only, R-PAY-1).
+    #[schema(value_type = String)]
+    pub qualifying_spend: Decimal,
+    /// The tier it reaches; none yet below the VIP threshold.
+    pub tier: Option<Tier>,
+    /// The next tier up and the cash still missing for it; none at the top tier.
+    pub next: Option<NextTier>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct NextTier {
+    pub tier: Tier,
+    #[schema(value_type = String)]
+    pub missing: Decimal,
+}
+
+/// R-ENR-4 as the lounge adds receipts: the same checks enrolment makes (recorded here, today,
+/// not used, each once), the cash they prove and the tier it reaches; claims nothing.
+pub async fn qualifying_spend(
+    k: &Kiosk,
+    action: &Action,
+    check: &ReceiptCheck,
+) -> Result<QualifyingSpend, FlowError> {
+    let policy = k.policy(action.today);
+    let mut conn = k.db.reader.acquire().await?;
+    let (_, receipts) = presented_receipts(&mut conn, &action.store_id, &check.receipts).await?;
+    let spend = same_day_cash_spend(&receipts, action.today)?;
+    let tier = tier_for_spend(&policy, spend).ok();
+    let next = Tier::ALL
+        .into_iter()
+        .find(|t| Some(*t) > tier)
+        .map(|t| NextTier {
+            tier: t,
+            missing: (policy.enrol_min_spend.get(t) - spend).max(Decimal::ZERO),
+        });
+    Ok(QualifyingSpend {
+        qualifying_spend: spend,
+        tier,
+        next,
+    })
+}
+
 /// The receipts as recorded, with their sale ids; unknown receipts are refused (R-ENR-4).
 pub async fn presented_receipts(
     conn: &mut sqlx::SqliteConnection,

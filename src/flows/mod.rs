@@ -19,6 +19,7 @@ pub mod reactivation;
 pub mod readers;
 pub mod refund;
 pub mod replacement;
+pub mod reports;
 pub mod review;
 pub mod services;
 pub mod slips;

@@ -7,9 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::checkout::{check_receipt_no, request_hash};
+use super::checkout::{check_receipt_no, receipt_print_jobs, request_hash};
 use super::slips;
 use super::FlowError;
+use crate::domain::basket::GoodsClass;
 use crate::domain::ledger::plan_reversal;
 use crate::domain::money::round_fen;
 use crate::domain::refund::{plan_refund, RefundLineRequest, RefundedLine};
@@ -41,6 +42,89 @@ pub struct RefundReceipt {
     /// Points that could not be taken back now and are owed from future earnings.
     pub debt_added: i64,
     pub balance: Option<i64>,
+}
+
+/// A committed sale as the refund screen picks lines from it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SaleOnFile {
+    pub receipt_no: String,
+    pub till_id: String,
+    pub business_day: NaiveDate,
+    pub card_number: Option<String>,
+    #[schema(value_type = String)]
+    pub payable: Decimal,
+    pub lines: Vec<LineOnFile>,
+    /// The sale receipt's print jobs (preview, reprint a COPY).
+    pub print_jobs: Vec<i64>,
+}
+
+/// One sold line and how many of its units are left to refund.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LineOnFile {
+    pub index: usize,
+    pub sku: String,
+    pub class: GoodsClass,
+    pub quantity: u32,
+    #[schema(value_type = String)]
+    pub unit_price: Decimal,
+    /// What the customer paid for the whole line (after discount and redemption).
+    #[schema(value_type = String)]
+    pub paid: Decimal,
+    pub refunded_quantity: u32,
+}
+
+/// Reads a committed sale by receipt number, for choosing the lines of a refund. A cashier
+/// sees only their own till's sales, as they refund only those (R-SVC-2).
+pub async fn sale_on_file(
+    k: &Kiosk,
+    session: &Session,
+    receipt_no: &str,
+) -> Result<SaleOnFile, FlowError> {
+    check_receipt_no("receipt_no", receipt_no)?;
+    let store_id = &k.config.store_id;
+    let mut conn = k.db.reader.acquire().await?;
+    let not_found = || FlowError::NotFound {
+        what: "sale",
+        field: "receipt_no",
+    };
+    let Some(sale) = store::sales::head(&mut conn, store_id, receipt_no).await? else {
+        return Err(not_found());
+    };
+    if !session.role.may(Permission::RefundAnyTill) && sale.till_id != session.workstation {
+        return Err(FlowError::Forbidden {
+            permission: Permission::RefundAnyTill,
+            message: format!(
+                "the sale was rung on till {}: only a supervisor sees another till's sale",
+                sale.till_id
+            ),
+        });
+    }
+    let lines = store::sales::lines_on_file(&mut conn, sale.id).await?;
+    let stored = store::sales::find_by_receipt(&mut conn, store_id, receipt_no)
+        .await?
+        .ok_or_else(not_found)?;
+    let stored: Value = serde_json::from_str(&stored.response)
+        .map_err(|_| StoreError::Corrupt("sales.response"))?;
+    Ok(SaleOnFile {
+        receipt_no: receipt_no.to_owned(),
+        till_id: sale.till_id,
+        business_day: sale.business_day,
+        card_number: sale.card_number,
+        payable: sale.payable,
+        lines: lines
+            .into_iter()
+            .map(|l| LineOnFile {
+                index: l.index,
+                sku: l.sku,
+                class: l.class,
+                quantity: l.quantity,
+                unit_price: l.unit_price,
+                paid: l.paid,
+                refunded_quantity: l.refunded_quantity,
+            })
+            .collect(),
+        print_jobs: receipt_print_jobs(&stored),
+    })
 }
 
 /// Who refunds: the signed-in staff member, and the supervisor who approved with their PIN
@@ -101,7 +185,8 @@ pub async fn refund(
     let sold = store::sales::sold_lines(&mut tx, sale.id).await?;
     let plan = plan_refund(&sold, &req.lines)?;
     if plan.amount > k.config.refund_supervisor_over && by.approved_by.is_none() {
-        return Err(FlowError::Forbidden {
+        // The same refusal as a missing PIN elsewhere: the counter asks for one and resends.
+        return Err(FlowError::SupervisorPinRequired {
             permission: Permission::RefundOverLimit,
             message: format!(
                 "a refund over ¥{} needs a supervisor's PIN",

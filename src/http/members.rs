@@ -11,7 +11,9 @@ use utoipa::IntoParams;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::staff::Permission;
-use crate::flows::enrolment::{self, EnrolmentRequest, EnrolmentResult};
+use crate::flows::enrolment::{
+    self, EnrolmentRequest, EnrolmentResult, QualifyingSpend, ReceiptCheck,
+};
 use crate::flows::members::{
     self, ContactUpdate, MemberSearch, MemberSearchResult, MemberView, Reveal,
 };
@@ -35,6 +37,21 @@ pub async fn enrol(
     })
     .await;
     Ok((StatusCode::CREATED, Json(answer)))
+}
+
+/// What the receipts presented so far qualify for (R-ENR-4): cash, tier, what the next tier
+/// needs. Read-only: the receipts are claimed only by the enrolment itself.
+#[utoipa::path(post, path = "/api/members/qualifying-spend", security(("session" = ["member.enrol"])), tag = "members", request_body = ReceiptCheck,
+    responses((status = 200, body = QualifyingSpend), (status = 422, body = ErrorBody)))]
+pub async fn qualifying_spend(
+    State(k): State<Kiosk>,
+    session: Session,
+    ApiJson(check): ApiJson<ReceiptCheck>,
+) -> Result<Json<QualifyingSpend>, ApiError> {
+    let action = k.action_by(&session);
+    Ok(Json(
+        enrolment::qualifying_spend(&k, &action, &check).await?,
+    ))
 }
 
 /// A member with their cards; ID number, phone and address masked unless the role may see

@@ -13,9 +13,12 @@ pub mod members;
 pub mod openapi;
 pub mod printing;
 pub mod readers;
+pub mod reports;
 pub mod sales;
 pub mod staff;
 pub mod tray;
+pub mod ui;
+pub mod workstations;
 
 use std::future::Future;
 
@@ -25,7 +28,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tokio::net::TcpListener;
-use tower_http::services::ServeDir;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -56,6 +58,7 @@ pub(crate) fn routes() -> OpenApiRouter<Kiosk> {
         .routes(routes!(back_office::audit_trail))
         .routes(routes!(sales::quote))
         .routes(routes!(sales::commit))
+        .routes(routes!(sales::sale))
         .routes(routes!(sales::refund))
         .routes(routes!(cards::get))
         .routes(routes!(cards::upgrade))
@@ -68,6 +71,7 @@ pub(crate) fn routes() -> OpenApiRouter<Kiosk> {
         .routes(routes!(cards::birthday_gift))
         .routes(routes!(cards::exchange_gift))
         .routes(routes!(members::enrol))
+        .routes(routes!(members::qualifying_spend))
         .routes(routes!(members::search))
         .routes(routes!(members::get))
         .routes(routes!(members::update_contact))
@@ -90,10 +94,15 @@ pub(crate) fn routes() -> OpenApiRouter<Kiosk> {
         .routes(routes!(back_office::policy, back_office::publish_policy))
         .routes(routes!(back_office::gifts))
         .routes(routes!(back_office::overdue_loss_reports))
+        .routes(routes!(reports::members))
+        .routes(routes!(reports::card_activity))
+        .routes(routes!(reports::points))
+        .routes(routes!(reports::print_faults))
+        .routes(routes!(workstations::store))
 }
 
 pub fn router(kiosk: Kiosk) -> Router {
-    let ui = ServeDir::new(&kiosk.config.ui_dir).append_index_html_on_directories(true);
+    let ui = ui::router(&kiosk.config.ui_dir);
     let (api, _) = routes().split_for_parts();
     api.method_not_allowed_fallback(|| async {
         ApiError::new(
@@ -126,7 +135,7 @@ pub fn router(kiosk: Kiosk) -> Router {
         audit::record,
     ))
     .with_state(kiosk)
-    .fallback_service(ui)
+    .merge(ui)
     .layer(axum::middleware::from_fn(error_bodies))
 }
 

@@ -2,9 +2,8 @@
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::Json;
-
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 
 use super::audit::AuditedInTransaction;
 use super::auth::{approved, SupervisorHeaders};
@@ -13,7 +12,7 @@ use super::extract::{ApiJson, ApiPath};
 use crate::domain::quote::Quote;
 use crate::domain::staff::Permission;
 use crate::flows::checkout::{self, QuoteRequest, SaleReceipt, SaleRequest};
-use crate::flows::refund::{self, RefundAuthority, RefundReceipt, RefundRequest};
+use crate::flows::refund::{self, RefundAuthority, RefundReceipt, RefundRequest, SaleOnFile};
 use crate::flows::{staff, ErrorCode};
 use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;
@@ -59,6 +58,19 @@ pub async fn commit(
         response.extensions_mut().insert(AuditedInTransaction);
     }
     Ok(response)
+}
+
+/// A committed sale by receipt number: its lines and what is left to refund of each, and the
+/// receipt's print jobs. A cashier reads their own till's sales only.
+#[utoipa::path(get, path = "/api/sales/{receipt_no}", security(("session" = ["refund.own_till"])), tag = "checkout",
+    params(("receipt_no" = String, Path)),
+    responses((status = 200, body = SaleOnFile), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn sale(
+    State(k): State<Kiosk>,
+    session: Session,
+    ApiPath(receipt_no): ApiPath<String>,
+) -> Result<Json<SaleOnFile>, ApiError> {
+    Ok(Json(refund::sale_on_file(&k, &session, &receipt_no).await?))
 }
 
 /// Refund lines of a sale (by receipt number). Idempotent on `refund_no`.

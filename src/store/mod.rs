@@ -18,6 +18,7 @@ pub mod policy;
 pub mod print_jobs;
 pub mod receipts;
 pub mod refunds;
+pub mod reports;
 pub mod sales;
 pub mod sealed;
 pub mod service_grants;

@@ -4,9 +4,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::{day, fen, money, StoreError};
+use super::{day, fen, money, parse_day, StoreError};
 use crate::action::Action;
-use crate::domain::basket::Basket;
+use crate::domain::basket::{Basket, GoodsClass};
 use crate::domain::quote::{LineBenefit, Quote};
 use crate::domain::refund::SoldLine;
 
@@ -183,6 +183,7 @@ fn benefit_name(b: LineBenefit) -> &'static str {
 pub struct SaleHead {
     pub id: i64,
     pub till_id: String,
+    pub business_day: NaiveDate,
     pub card_number: Option<String>,
     pub payable: Decimal,
     pub cash_paid: Decimal,
@@ -193,21 +194,63 @@ pub async fn head(
     store_id: &str,
     receipt_no: &str,
 ) -> Result<Option<SaleHead>, StoreError> {
-    let row: Option<(i64, String, Option<String>, i64, i64)> =
-        sqlx::query_as("SELECT id, till_id, card_number, payable_fen, cash_fen FROM sales WHERE store_id = ?1 AND receipt_no = ?2")
+    let row: Option<(i64, String, String, Option<String>, i64, i64)> =
+        sqlx::query_as("SELECT id, till_id, business_day, card_number, payable_fen, cash_fen FROM sales WHERE store_id = ?1 AND receipt_no = ?2")
             .bind(store_id)
             .bind(receipt_no)
             .fetch_optional(conn)
             .await?;
-    Ok(
-        row.map(|(id, till_id, card_number, payable, cash)| SaleHead {
+    row.map(|(id, till_id, business_day, card_number, payable, cash)| {
+        Ok(SaleHead {
             id,
             till_id,
+            business_day: parse_day(&business_day, "sales.business_day")?,
             card_number,
             payable: money(payable),
             cash_paid: money(cash),
-        }),
+        })
+    })
+    .transpose()
+}
+
+/// A sold line as the refund screen shows it: what it was and how much of it is left.
+pub struct LineOnFile {
+    pub index: usize,
+    pub sku: String,
+    pub class: GoodsClass,
+    pub quantity: u32,
+    pub unit_price: Decimal,
+    /// What the customer paid for the whole line.
+    pub paid: Decimal,
+    pub refunded_quantity: u32,
+}
+
+pub async fn lines_on_file(
+    conn: &mut SqliteConnection,
+    sale_id: i64,
+) -> Result<Vec<LineOnFile>, StoreError> {
+    let rows: Vec<(i64, String, String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT line_index, sku, class, quantity, unit_price_fen, paid_fen, refunded_quantity FROM sale_lines WHERE sale_id = ?1 ORDER BY line_index",
     )
+    .bind(sale_id)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(index, sku, class, quantity, unit, paid, refunded)| {
+            Ok(LineOnFile {
+                index: usize::try_from(index)
+                    .map_err(|_| StoreError::Corrupt("sale_lines.line_index"))?,
+                sku,
+                class: GoodsClass::parse(&class).ok_or(StoreError::Corrupt("sale_lines.class"))?,
+                quantity: u32::try_from(quantity)
+                    .map_err(|_| StoreError::Corrupt("sale_lines.quantity"))?,
+                unit_price: money(unit),
+                paid: money(paid),
+                refunded_quantity: u32::try_from(refunded)
+                    .map_err(|_| StoreError::Corrupt("sale_lines.refunded_quantity"))?,
+            })
+        })
+        .collect()
 }
 
 pub async fn sold_lines(

@@ -532,9 +532,9 @@ impl TestApp {
         self.post_as(DEFAULT_STAFF, workstation, path, body).await
     }
 
-    /// Waits (up to 10 s) until the reader at `workstation` shows a card present or not.
+    /// Waits (up to 20 s) until the reader at `workstation` shows a card present or not.
     pub async fn wait_card(&self, workstation: &str, present: bool) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
             let status = self
                 .kiosk
@@ -550,7 +550,11 @@ impl TestApp {
             }
             assert!(
                 std::time::Instant::now() < deadline,
-                "reader {workstation}: card present = {present} never seen; status {status:?}"
+                "reader {workstation}: card present = {present} never seen; status {status:?}; \
+                 pcscd itself says {}",
+                status
+                    .as_ref()
+                    .map_or("-".into(), |s| pcscd_view(&s.reader))
             );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
@@ -564,5 +568,24 @@ impl TestApp {
             json!({}),
         )
         .await
+    }
+}
+
+/// What pcscd reports for `reader`, asked on a context of our own: tells a missed event in
+/// the kiosk's monitor apart from a card pcscd never saw.
+fn pcscd_view(reader: &str) -> String {
+    use pcsc::{Context, ReaderState, Scope, State};
+    let Ok(name) = std::ffi::CString::new(reader) else {
+        return "(bad reader name)".into();
+    };
+    match Context::establish(Scope::User) {
+        Ok(context) => {
+            let mut states = [ReaderState::new(name, State::UNAWARE)];
+            match context.get_status_change(std::time::Duration::from_millis(500), &mut states) {
+                Ok(()) => format!("{:?}", states[0].event_state()),
+                Err(e) => format!("error {e}"),
+            }
+        }
+        Err(e) => format!("no context: {e}"),
     }
 }

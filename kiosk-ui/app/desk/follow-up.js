@@ -1,0 +1,84 @@
+/**
+ * Loss reports past their 7-day deadline (R-REP-2), for the follow-up calls: the member has
+ * not come in to complete the replacement. Oldest deadline first; a row's member (name, phone
+ * masked as the role allows) is looked up on demand, one card at a time.
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { html } from '../shared/html.js';
+import { useT } from '../shared/language.js';
+import { useStore } from '../shared/store.js';
+import { connection, get } from '../shared/api.js';
+import { errorMessage } from '../shared/errors.js';
+import { date, storeDay } from '../shared/format.js';
+import { daysOverdue, followUpOrder } from './desk-logic.js';
+
+export function FollowUpScreen({ store }) {
+  const t = useT();
+  const link = useStore(connection);
+  const [reports, setReports] = useState(null);
+  const [failure, setFailure] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [members, setMembers] = useState({});
+  const load = async () => {
+    setBusy(true);
+    setFailure(null);
+    try {
+      setReports(followUpOrder(await get('/api/loss-reports/overdue')));
+    } catch (f) {
+      setFailure(f);
+    } finally {
+      setBusy(false);
+    }
+  };
+  useEffect(() => {
+    load();
+  }, []);
+  const lookUp = async (report) => {
+    setMembers((m) => ({ ...m, [report.id]: { busy: true } }));
+    try {
+      const card = await get(`/api/cards/${report.card_number}`);
+      const member = await get(`/api/members/${card.member_id}`);
+      setMembers((m) => ({ ...m, [report.id]: { name: member.name, phone: member.phone } }));
+    } catch (f) {
+      setMembers((m) => ({ ...m, [report.id]: { failure: f } }));
+    }
+  };
+  const today = storeDay(Date.now(), store.utc_offset_minutes);
+  return html`<div class="desk-screen follow-up">
+    <h2>${t('desk.follow.title')}</h2>
+    <p class="hint">${t('desk.follow.hint')}</p>
+    <div class="actions">
+      <button type="button" onClick=${load} disabled=${busy || !link.reachable}>${t('desk.follow.refresh')}</button>
+      ${!link.reachable && html`<span class="why-disabled">${t('desk.blocked.server')}</span>`}
+    </div>
+    ${failure && html`<p class="refusal" role="alert">${errorMessage(t, failure)}</p>`}
+    ${reports && reports.length === 0 && html`<p class="empty" role="status">${t('desk.follow.none')}</p>`}
+    ${reports && reports.length > 0 && html`<table class="overdue">
+      <caption>${t('desk.follow.caption', { n: reports.length })}</caption>
+      <thead><tr>
+        <th scope="col">${t('desk.card.number')}</th>
+        <th scope="col">${t('desk.loss.reported_on')}</th>
+        <th scope="col">${t('desk.loss.deadline')}</th>
+        <th scope="col" class="amount">${t('desk.follow.days_over')}</th>
+        <th scope="col">${t('desk.loss.channel')}</th>
+        <th scope="col">${t('desk.follow.member')}</th>
+      </tr></thead>
+      <tbody>
+        ${reports.map((r) => {
+          const m = members[r.id];
+          return html`<tr key=${r.id}>
+            <td class="card-number">${r.card_number}</td>
+            <td>${date(r.reported_on, t.lang)}</td>
+            <td>${date(r.deadline, t.lang)}</td>
+            <td class="amount">${daysOverdue(r.deadline, today) ?? ''}</td>
+            <td>${t(`desk.loss.channel.${r.channel}`)}</td>
+            <td>${m?.name ? `${m.name} · ${m.phone}`
+              : m?.failure ? html`<span class="refusal">${errorMessage(t, m.failure)}</span>`
+                : html`<button type="button" disabled=${!!m?.busy || !link.reachable} onClick=${() => lookUp(r)}
+                  aria-label=${t('desk.follow.look_up_card', { number: r.card_number })}>${t('desk.follow.look_up')}</button>`}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>`}
+  </div>`;
+}

@@ -1,0 +1,17 @@
+/** The new card's write, live from this desk's reader: waiting for a card, writing, done, or pulled. */
+import { html } from '../shared/html.js';
+import { useT } from '../shared/language.js';
+
+const ORDER = ['insert_card', 'writing', 'done'];
+
+export function WriteProgress({ step }) {
+  const t = useT();
+  // Where the three-step track stands: a card ready (or being read) is still the first step.
+  const at = step === 'writing' ? 1 : step === 'done' ? 2 : 0;
+  return html`<div class="write-progress" data-step=${step}>
+    <ol class="track" aria-hidden="true">
+      ${ORDER.map((s, i) => html`<li key=${s} data-state=${i < at ? 'past' : i === at ? 'now' : 'next'}>${t(`desk.write.track.${s}`)}</li>`)}
+    </ol>
+    <p class="step" role="status" aria-live="polite">${t(`desk.write.${step}`)}</p>
+  </div>`;
+}
