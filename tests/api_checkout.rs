@@ -174,6 +174,35 @@ async fn same_receipt_sent_by_five_tills_at_once_is_one_sale() {
     assert_eq!(app.ledger_sum(&card).await, 180);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_sales_on_one_card_each_answer_the_balance_after_them() {
+    let app = spawn_app().await;
+    let card = app.enrol_card(1, "6000.00", ordinary_birth()).await;
+    // Each is priced before it is queued, on the card as it was read; the ones committed
+    // after another sale on the card are priced again at commit.
+    let mut tills = JoinSet::new();
+    for i in 0..12 {
+        let (client, url, card) = (app.client.clone(), app.url("/api/sales"), card.clone());
+        let token = app.token("S01", "lounge").await;
+        tills.spawn(async move {
+            let body = json!({ "receipt_no": format!("P-{i}"), "till_id": "T01", "card_number": card,
+                               "lines": [regular("COAT", "1000.00", 1)], "tenders": cash("900.00") });
+            let r = client.post(url).bearer_auth(token).json(&body).send().await.expect("request");
+            (r.status().as_u16(), r.json::<Value>().await.expect("json"))
+        });
+    }
+    let mut balances = Vec::new();
+    while let Some(done) = tills.join_next().await {
+        let (status, body) = done.expect("till task");
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["points"]["earned"], 180, "{body}");
+        balances.push(body["points"]["balance"].as_i64().expect("balance"));
+    }
+    balances.sort_unstable();
+    assert_eq!(balances, (1..=12).map(|n| n * 180).collect::<Vec<_>>());
+    assert_eq!(app.ledger_sum(&card).await, 12 * 180);
+}
+
 #[tokio::test]
 async fn same_receipt_different_body_is_a_409_on_receipt_no() {
     let app = spawn_app().await;

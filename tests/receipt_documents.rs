@@ -11,7 +11,7 @@ use member_kiosk::domain::tier::PerTier;
 use member_kiosk::domain::Tier;
 use member_kiosk::receipt::document::{Align, Document, DocumentKind};
 use member_kiosk::receipt::documents::*;
-use member_kiosk::receipt::render::{escpos, preview, Language, Paper, Style};
+use member_kiosk::receipt::render::{escpos, preview, preview_and_escpos, Language, Paper, Style};
 use member_kiosk::receipt::width::{width, Measure};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -817,6 +817,28 @@ fn huge_amounts_still_end_in_the_last_column() {
     let row = lines.iter().find(|l| l.starts_with("貂皮大衣")).unwrap();
     assert!(row.ends_with("1288000.00"));
     assert_eq!(width(row, GBK), 32);
+}
+
+#[test]
+fn one_layout_pass_gives_the_same_preview_and_bytes_as_two() {
+    let mut slip = sale();
+    // A QR payload too long for a code: the bytes print it as a line, the preview as `[QR …]`.
+    slip.receipt_id = "X".repeat(8000);
+    for doc in [
+        sale_receipt(&sale(), Language::Zh),
+        sale_receipt(&slip, Language::Zh),
+        Document {
+            copy: true,
+            ..sale_receipt(&sale(), Language::En)
+        },
+    ] {
+        for s in [ZH80, style(Paper::Mm58, Language::En)] {
+            assert_eq!(
+                preview_and_escpos(&doc, &s),
+                (preview(&doc, &s), escpos(&doc, &s))
+            );
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -116,26 +116,49 @@ pub fn balance(entries: &[Entry]) -> i64 {
     entries.iter().map(|e| e.points).sum()
 }
 
-/// R-PTS-5: points redeemable on `today` — the balance less the points earned today (the
-/// positive `Earn`, `Bonus` and `TransferInFresh` entries booked on `today`), kept within
-/// `0..=balance`. Restored redemptions and `TransferIn` (points earned before the day of a
-/// card exchange) are redeemable at once.
+/// R-PTS-5: the kinds whose positive entries are not redeemable on the day they are booked.
+/// Restored redemptions and `TransferIn` (points earned before the day of a card exchange)
+/// are redeemable at once.
+pub const FRESH_KINDS: [EntryKind; 3] = [
+    EntryKind::Earn,
+    EntryKind::Bonus,
+    EntryKind::TransferInFresh,
+];
+
+/// A card's points on a day, as pricing needs them: the balance and the points earned that
+/// day (the positive entries of [`FRESH_KINDS`] booked on it). The store can sum them in SQL
+/// instead of reading the card's whole history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Standing {
+    pub balance: i64,
+    pub earned_today: i64,
+}
+
+impl Standing {
+    /// The standing on `today` from the card's entries.
+    pub fn of(entries: &[Entry], today: NaiveDate) -> Standing {
+        Standing {
+            balance: balance(entries),
+            earned_today: entries
+                .iter()
+                .filter(|e| e.day == today && FRESH_KINDS.contains(&e.kind))
+                .map(|e| e.points.max(0))
+                .sum(),
+        }
+    }
+
+    /// R-PTS-5: points redeemable — the balance less the points earned today, kept within
+    /// `0..=balance`.
+    pub fn redeemable(&self) -> i64 {
+        self.balance
+            .saturating_sub(self.earned_today)
+            .clamp(0, self.balance.max(0))
+    }
+}
+
+/// R-PTS-5: points redeemable on `today` (see [`Standing::redeemable`]).
 pub fn redeemable_on(entries: &[Entry], today: NaiveDate) -> i64 {
-    let balance = balance(entries);
-    let earned_today: i64 = entries
-        .iter()
-        .filter(|e| {
-            e.day == today
-                && matches!(
-                    e.kind,
-                    EntryKind::Earn | EntryKind::Bonus | EntryKind::TransferInFresh
-                )
-        })
-        .map(|e| e.points.max(0))
-        .sum();
-    balance
-        .saturating_sub(earned_today)
-        .clamp(0, balance.max(0))
+    Standing::of(entries, today).redeemable()
 }
 
 /// R-UPG-1: transaction-earned points since issue: `carried` (from a replaced card of the

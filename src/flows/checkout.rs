@@ -18,7 +18,7 @@ use super::slips::{self, SlipContext};
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::basket::{Basket, BasketLine, Tender};
-use crate::domain::ledger::{balance, plan_earning, EntryKind, PlannedEntry};
+use crate::domain::ledger::{plan_earning, EntryKind, PlannedEntry, Standing};
 use crate::domain::money::two_places;
 use crate::domain::policy::Policy;
 use crate::domain::quote::{check_tenders_settle, quote, Quote};
@@ -28,6 +28,7 @@ use crate::receipt::document::Document;
 use crate::secrets::DataSecrets;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::group_commit::BoxFuture;
+use crate::store::members::Member;
 use crate::store::print_jobs;
 use crate::store::sealed::Sealer;
 use crate::store::{self, ledger::Refs, StoreError};
@@ -103,21 +104,29 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
     let member = match req.card_number.as_deref() {
         Some(raw) => {
             let (card, member) = load_card(&mut conn, &k.sealer, &parse_card_number(raw)?).await?;
-            let entries = store::ledger::entries(&mut conn, &card.number).await?;
-            Some(member_context(&card, &member, &entries, today)?)
+            let (standing, _) = store::ledger::standing(&mut conn, &card.number, today).await?;
+            Some(member_context(&card, &member, &standing, today)?)
         }
         None => None,
     };
     Ok(quote(&policy, &basket, member.as_ref(), today)?)
 }
 
-/// Commits a sale; returns the receipt as JSON (the very bytes stored, so a retry gets the
-/// same answer) and whether the sale's audit row was written with it (not for a replay).
+/// Commits a sale; returns the answer as JSON text (the stored answer's bytes with the print
+/// outcome, so a retry gets the same sale) and whether the sale's audit row was written with
+/// it (not for a replay).
+///
+/// The sale is priced, its answer serialised and its receipt laid out here, on the request's
+/// own task (in parallel with other sales), against the card as the reader sees it. The
+/// group-commit writer, which runs one sale after another, then only checks that the card and
+/// its ledger are unchanged since (one row read) and writes the rows; it prices the sale again
+/// itself only when they changed, or when pricing here failed (a replay must still get its
+/// stored answer, whatever became of the card since).
 pub async fn commit_sale(
     k: &Kiosk,
     by: &Action,
     req: SaleRequest,
-) -> Result<(Value, bool), FlowError> {
+) -> Result<(String, bool), FlowError> {
     check_receipt_no("receipt_no", &req.receipt_no)?;
     if req.till_id.trim().is_empty()
         || (!k.config.tills.is_empty() && !k.config.tills.contains(&req.till_id))
@@ -129,14 +138,22 @@ pub async fn commit_sale(
         workstation: req.till_id.clone(),
         ..by.clone()
     };
-    let policy = k.policy(action.today);
-    let slip = slips::context(k, &action.workstation);
-    let job = Job {
-        action: action.clone(),
-        policy,
+    let workstation = action.workstation.clone();
+    let sale = Sale {
+        hash: request_hash(&canonical(&req)),
+        policy: k.policy(action.today),
+        slip: slips::context(k, &workstation),
+        action,
         request: req,
-        slip,
         sealer: k.sealer.clone(),
+    };
+    let priced = {
+        let mut conn = k.db.reader.acquire().await?;
+        price(&mut conn, &sale).await.ok()
+    };
+    let job = Job {
+        sale,
+        priced,
         secrets: k.secrets.clone(),
     };
     let committed = k
@@ -146,18 +163,25 @@ pub async fn commit_sale(
     // The receipt job was stored with the sale; it prints now. A printer fault never undoes
     // the sale. A replayed sale is not printed again (the till asks for a reprint): it answers
     // what became of the first print, so a till that retried knows whether its receipt came out.
-    let audited = committed.fresh.is_some();
-    let outcomes = match committed.fresh {
-        Some(fresh) => vec![printing::print_stored(k, fresh.0, &action.workstation, fresh.1).await],
-        None => {
+    match committed {
+        Committed::Fresh {
+            answer,
+            print_job,
+            doc,
+        } => {
+            let outcome = printing::print_stored(k, print_job, &workstation, doc).await;
+            let print = serde_json::to_string(&[outcome])
+                .map_err(|_| StoreError::Corrupt("print outcome"))?;
+            Ok((with_member(&answer, "print", &print)?, true))
+        }
+        Committed::Replay(stored) => {
             let mut outcomes = Vec::new();
-            for job_id in receipt_print_jobs(&committed.json) {
+            for job_id in receipt_print_jobs(&stored) {
                 outcomes.push(printing::stored_outcome(k, job_id).await?);
             }
-            outcomes
+            Ok((slips::with_print(stored, outcomes).to_string(), false))
         }
-    };
-    Ok((slips::with_print(committed.json, outcomes), audited))
+    }
 }
 
 /// The print jobs a stored sale answer names (`print[].job_id`); none for a sale stored
@@ -171,11 +195,31 @@ pub(crate) fn receipt_print_jobs(stored: &Value) -> Vec<i64> {
         .collect()
 }
 
-/// What the committer hands back: the answer as stored (a replay's names its receipt's print
-/// job), and for a sale committed just now its receipt's print job and document.
-pub struct Committed {
-    pub json: Value,
-    pub fresh: Option<Box<(i64, Document)>>,
+/// `object` (a JSON object's text) with the member `"name": value` added at its end, so an
+/// answer serialised once is never parsed and serialised again.
+fn with_member(object: &str, name: &str, value: &str) -> Result<String, FlowError> {
+    let body = object
+        .trim_end()
+        .strip_suffix('}')
+        .ok_or(StoreError::Corrupt("sale answer"))?;
+    let comma = if body.trim_end().ends_with('{') {
+        ""
+    } else {
+        ","
+    };
+    Ok(format!("{body}{comma}\"{name}\":{value}}}"))
+}
+
+/// What the committer hands back: a sale committed just now (its answer without the print
+/// outcome, and its receipt's print job and document), or the answer stored for a replay (it
+/// names its receipt's print job).
+enum Committed {
+    Fresh {
+        answer: String,
+        print_job: i64,
+        doc: Document,
+    },
+    Replay(Value),
 }
 
 /// Receipt and refund numbers: 1–40 letters, digits, `-`, `_` or `/`.
@@ -215,17 +259,177 @@ pub fn request_hash(request: &impl Serialize) -> String {
     ))
 }
 
-/// A sale for the group-commit writer: everything `commit_one` needs, owned.
-struct Job {
+/// A sale as rung: everything pricing it needs, owned (the writer has no `Kiosk`).
+struct Sale {
     action: Action,
     policy: Arc<Policy>,
     request: SaleRequest,
+    /// The request's idempotency hash.
+    hash: String,
     /// For the receipt queued with the sale.
     slip: SlipContext,
-    /// Opens the card holder's row (the writer has no `Kiosk`).
+    /// Opens the card holder's row.
     sealer: Arc<Sealer>,
+}
+
+/// A sale for the group-commit writer.
+struct Job {
+    sale: Sale,
+    /// Priced before queuing; None if that failed (the writer prices it and answers why).
+    priced: Option<Priced>,
     /// Keys the sale's audit row.
     secrets: Arc<DataSecrets>,
+}
+
+/// The card a sale was priced on, its holder and its ledger's standing, as they were read.
+struct Holder {
+    card: store::cards::Card,
+    member: Member,
+    standing: Standing,
+    /// Seq of the card's last ledger entry then (see `store::ledger::standing`).
+    last_entry: i64,
+}
+
+/// A priced sale: its rows, its answer and its receipt, ready to write.
+struct Priced {
+    holder: Option<Holder>,
+    basket: Basket,
+    receipt: SaleReceipt,
+    cash_like: Vec<bool>,
+    cash_paid: Decimal,
+    booking: Option<PointsBooking>,
+    /// The receipt as JSON: the answer without its print outcome.
+    answer: String,
+    doc: Document,
+    /// `doc` as the print queue stores it.
+    doc_json: String,
+}
+
+/// Prices `sale` against the card and its ledger as `conn` sees them.
+async fn price(conn: &mut SqliteConnection, sale: &Sale) -> Result<Priced, FlowError> {
+    let holder = match sale.request.card_number.as_deref() {
+        Some(raw) => {
+            let (card, member) = load_card(conn, &sale.sealer, &parse_card_number(raw)?).await?;
+            let (standing, last_entry) =
+                store::ledger::standing(conn, &card.number, sale.action.today).await?;
+            Some(Holder {
+                card,
+                member,
+                standing,
+                last_entry,
+            })
+        }
+        None => None,
+    };
+    compose(sale, holder)
+}
+
+/// The sale as priced before it was queued, if its card and ledger are unchanged since (one
+/// row read; a cash sale depends on neither). If only the ledger moved (another sale on the
+/// card committed first) it is priced again on the ledger's standing now, with the card and
+/// holder as read (the card row is unchanged, a holder's birth date and id never change);
+/// if the card changed, or pricing failed before queuing, it is priced from scratch. All of
+/// this runs in the writer's transaction: R-PTS-5/7 hold on the ledger as it is at commit.
+async fn priced_at_commit(
+    conn: &mut SqliteConnection,
+    sale: &Sale,
+    priced: Option<Priced>,
+) -> Result<Priced, FlowError> {
+    let Some(priced) = priced else {
+        return price(conn, sale).await;
+    };
+    let Some(holder) = &priced.holder else {
+        return Ok(priced);
+    };
+    match store::cards::find_with_last_entry(conn, &holder.card.number).await? {
+        Some((card, last_entry)) if card == holder.card => {
+            if last_entry == holder.last_entry {
+                return Ok(priced);
+            }
+            let (standing, last_entry) =
+                store::ledger::standing(conn, &card.number, sale.action.today).await?;
+            let holder = priced.holder.map(|h| Holder {
+                standing,
+                last_entry,
+                ..h
+            });
+            compose(sale, holder)
+        }
+        _ => price(conn, sale).await,
+    }
+}
+
+/// Prices `sale` for the card `holder` as read (none: a cash sale): the receipt, its answer
+/// and its printed receipt.
+fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
+    let (action, policy, req) = (&sale.action, &sale.policy, &sale.request);
+    let member = match holder {
+        Some(holder) => {
+            let context =
+                member_context(&holder.card, &holder.member, &holder.standing, action.today)?;
+            let balance = holder.standing.balance;
+            Some((holder, context, balance))
+        }
+        None => None,
+    };
+    let basket = Basket {
+        lines: req.lines.clone(),
+        tenders: req.tenders.clone(),
+        redeem_points: req.redeem_points,
+    };
+    let priced = quote(policy, &basket, member.as_ref().map(|m| &m.1), action.today)?;
+    check_tenders_settle(&priced, &basket)?;
+    let cash_like: Vec<bool> = basket
+        .tenders
+        .iter()
+        .map(|t| policy.is_cash_like(&t.kind) == Some(true))
+        .collect();
+    let cash_paid: Decimal = basket
+        .tenders
+        .iter()
+        .zip(&cash_like)
+        .filter(|(_, c)| **c)
+        .map(|(t, _)| t.amount)
+        .sum();
+    let booking = member
+        .as_ref()
+        .map(|(holder, _, balance)| plan_points(&holder.card, *balance, &priced, action.today));
+    let receipt = SaleReceipt {
+        store_id: action.store_id.clone(),
+        receipt_no: req.receipt_no.clone(),
+        till_id: req.till_id.clone(),
+        staff_id: action.staff_id.clone(),
+        business_day: action.today,
+        committed_at: action.now,
+        card_number: member.as_ref().map(|m| m.0.card.number.clone()),
+        tier: priced.tier,
+        quote: priced,
+        tenders: basket
+            .tenders
+            .iter()
+            .map(|t| Tender {
+                kind: t.kind.clone(),
+                amount: two_places(t.amount),
+            })
+            .collect(),
+        points: booking.as_ref().map(|b| b.receipt.clone()),
+        policy_version: policy.version,
+    };
+    let answer =
+        serde_json::to_string(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
+    let doc = slips::sale(&sale.slip, action, &receipt, &basket);
+    let doc_json = print_jobs::serialise(&doc)?;
+    Ok(Priced {
+        holder: member.map(|m| m.0),
+        basket,
+        receipt,
+        cash_like,
+        cash_paid,
+        booking,
+        answer,
+        doc,
+        doc_json,
+    })
 }
 
 /// Writes one sale (or finds it filed already: a replay) inside the writer's transaction.
@@ -234,14 +438,14 @@ fn commit_one(
     job: Job,
 ) -> BoxFuture<'_, Result<Committed, FlowError>> {
     Box::pin(async move {
-        let (action, policy, req) = (&job.action, &job.policy, &job.request);
-        let hash = request_hash(&canonical(req));
+        let sale = &job.sale;
+        let (action, req) = (&sale.action, &sale.request);
         if let Some(filed) =
             store::sales::find_by_receipt(conn, &action.store_id, &req.receipt_no).await?
         {
-            if filed.request_hash == hash {
+            if filed.request_hash == sale.hash {
                 return serde_json::from_str(&filed.response)
-                    .map(|json| Committed { json, fresh: None })
+                    .map(Committed::Replay)
                     .map_err(|_| StoreError::Corrupt("sales.response").into());
             }
             return Err(FlowError::conflict(
@@ -251,92 +455,46 @@ fn commit_one(
                 Some("receipt_no"),
             ));
         }
-        let member = match req.card_number.as_deref() {
-            Some(raw) => {
-                let (card, member) = load_card(conn, &job.sealer, &parse_card_number(raw)?).await?;
-                let entries = store::ledger::entries(conn, &card.number).await?;
-                let context = member_context(&card, &member, &entries, action.today)?;
-                Some((card, member, context, balance(&entries)))
-            }
-            None => None,
-        };
-        let basket = Basket {
-            lines: req.lines.clone(),
-            tenders: req.tenders.clone(),
-            redeem_points: req.redeem_points,
-        };
-        let priced = quote(policy, &basket, member.as_ref().map(|m| &m.2), action.today)?;
-        check_tenders_settle(&priced, &basket)?;
-        let cash_like: Vec<bool> = basket
-            .tenders
-            .iter()
-            .map(|t| policy.is_cash_like(&t.kind) == Some(true))
-            .collect();
-        let cash_paid: Decimal = basket
-            .tenders
-            .iter()
-            .zip(&cash_like)
-            .filter(|(_, c)| **c)
-            .map(|(t, _)| t.amount)
-            .sum();
-        let booking = member
-            .as_ref()
-            .map(|(card, _, _, balance)| plan_points(card, *balance, &priced, action.today));
-        let receipt = SaleReceipt {
-            store_id: action.store_id.clone(),
-            receipt_no: req.receipt_no.clone(),
-            till_id: req.till_id.clone(),
-            staff_id: action.staff_id.clone(),
-            business_day: action.today,
-            committed_at: action.now,
-            card_number: member.as_ref().map(|m| m.0.number.clone()),
-            tier: priced.tier,
-            quote: priced,
-            tenders: basket
-                .tenders
-                .iter()
-                .map(|t| Tender {
-                    kind: t.kind.clone(),
-                    amount: two_places(t.amount),
-                })
-                .collect(),
-            points: booking.as_ref().map(|b| b.receipt.clone()),
-            policy_version: policy.version,
-        };
-        let json =
-            serde_json::to_value(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
-        let doc = slips::sale(&job.slip, action, &receipt, &basket);
-        let print_job =
-            print_jobs::insert(conn, &action.workstation, &doc, action.now, None).await?;
+        let priced = priced_at_commit(conn, sale, job.priced).await?;
+        let print_job = print_jobs::insert_serialised(
+            conn,
+            &action.workstation,
+            priced.doc.kind,
+            &priced.doc_json,
+            action.now,
+            None,
+        )
+        .await?;
         // The stored answer names the receipt's job, so a replay can tell how it printed.
-        let mut stored = json.clone();
-        if let Value::Object(answer) = &mut stored {
-            answer.insert("print".into(), serde_json::json!([{ "job_id": print_job }]));
-        }
-        let response = stored.to_string();
+        let response = with_member(
+            &priced.answer,
+            "print",
+            &format!("[{{\"job_id\":{print_job}}}]"),
+        )?;
+        let holder = priced.holder.as_ref();
         let sale_id = store::sales::insert(
             conn,
             action,
             &store::sales::NewSale {
                 receipt_no: &req.receipt_no,
                 till_id: &req.till_id,
-                card_number: member.as_ref().map(|m| m.0.number.as_str()),
-                member_id: member.as_ref().map(|m| m.1.id.as_str()),
-                basket: &basket,
-                quote: &receipt.quote,
-                cash_paid,
-                cash_like: &cash_like,
-                policy_version: policy.version,
-                request_hash: &hash,
+                card_number: holder.map(|h| h.card.number.as_str()),
+                member_id: holder.map(|h| h.member.id.as_str()),
+                basket: &priced.basket,
+                quote: &priced.receipt.quote,
+                cash_paid: priced.cash_paid,
+                cash_like: &priced.cash_like,
+                policy_version: sale.policy.version,
+                request_hash: &sale.hash,
                 response: &response,
             },
         )
         .await?;
-        if let (Some((card, ..)), Some(booking)) = (&member, &booking) {
+        if let (Some(holder), Some(booking)) = (holder, &priced.booking) {
             store::ledger::append(
                 conn,
                 action,
-                &card.number,
+                &holder.card.number,
                 &booking.entries,
                 Refs {
                     sale_id: Some(sale_id),
@@ -344,8 +502,8 @@ fn commit_one(
                 },
             )
             .await?;
-            if booking.debt_left != card.points_debt {
-                store::cards::set_debt(conn, &card.number, booking.debt_left).await?;
+            if booking.debt_left != holder.card.points_debt {
+                store::cards::set_debt(conn, &holder.card.number, booking.debt_left).await?;
             }
         }
         store::outbox::record_text(
@@ -370,9 +528,10 @@ fn commit_one(
             result: 201,
         };
         audit::append(conn, job.secrets.audit_key(), &entry).await?;
-        Ok(Committed {
-            json,
-            fresh: Some(Box::new((print_job, doc))),
+        Ok(Committed::Fresh {
+            answer: priced.answer,
+            print_job,
+            doc: priced.doc,
         })
     })
 }
@@ -411,5 +570,26 @@ fn plan_points(
         entries,
         debt_left,
         receipt,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_member;
+
+    #[test]
+    fn a_member_is_added_at_the_end_of_the_object() {
+        let answer = with_member(r#"{"a":1,"b":{"c":2}}"#, "print", r#"[{"job_id":7}]"#);
+        let parsed: serde_json::Value =
+            serde_json::from_str(&answer.expect("an object")).expect("JSON");
+        assert_eq!(
+            parsed,
+            serde_json::json!({ "a": 1, "b": { "c": 2 }, "print": [{ "job_id": 7 }] })
+        );
+        assert_eq!(
+            with_member("{ }", "print", "[]").expect("an object"),
+            r#"{ "print":[]}"#
+        );
+        assert!(with_member("[1]", "print", "[]").is_err());
     }
 }

@@ -9,7 +9,7 @@ use crate::domain::birthday::is_birthday;
 use crate::domain::card_number::CardNumber;
 use crate::domain::card_status::usability;
 pub use crate::domain::card_view::{CardView, UnusableView};
-use crate::domain::ledger::{self, Entry};
+use crate::domain::ledger::{self, Standing};
 use crate::domain::quote::MemberContext;
 use crate::kiosk::Kiosk;
 use crate::store::cards::Card;
@@ -36,21 +36,21 @@ pub async fn load_card(
         })
 }
 
-/// The pricing context of a card usable today; a card that isn't usable is refused with the
-/// rule that says why.
+/// The pricing context of a card usable today, from its points `standing` on that day; a
+/// card that isn't usable is refused with the rule that says why.
 pub fn member_context(
     card: &Card,
     member: &Member,
-    entries: &[Entry],
+    standing: &Standing,
     today: NaiveDate,
 ) -> Result<MemberContext, FlowError> {
     usability(&card.facts(), today).map_err(FlowError::CardUnusable)?;
-    let redeemable_points = ledger::redeemable_on(entries, today);
+    let redeemable_points = standing.redeemable();
     Ok(MemberContext {
         tier: card.tier,
         birth_date: member.birth_date,
         redeemable_points,
-        earned_today: ledger::balance(entries).max(0) - redeemable_points,
+        earned_today: standing.balance.max(0) - redeemable_points,
     })
 }
 

@@ -241,11 +241,9 @@ async fn store_job(
 
 /// Renders off the executor; a renderer panic becomes a fault of this job, not of the caller.
 async fn render_blocking(doc: Document, style: Style) -> Result<(String, Vec<u8>), PrintError> {
-    tokio::task::spawn_blocking(move || {
-        (render::preview(&doc, &style), render::escpos(&doc, &style))
-    })
-    .await
-    .map_err(|join| PrintError::Io(format!("the document could not be laid out: {join}")))
+    tokio::task::spawn_blocking(move || render::preview_and_escpos(&doc, &style))
+        .await
+        .map_err(|join| PrintError::Io(format!("the document could not be laid out: {join}")))
 }
 
 /// What became of one attempt, to record on the job.

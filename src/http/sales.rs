@@ -1,7 +1,7 @@
 //! Checkout endpoints for tills and the cashier UI: quote, commit, refund.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
@@ -47,7 +47,13 @@ pub async fn commit(
         ));
     }
     let (answer, audited) = checkout::commit_sale(&k, &k.action_by(&session), req).await?;
-    let mut response = (StatusCode::CREATED, Json(answer)).into_response();
+    // The answer is JSON text already (the stored answer's bytes): sent as it is.
+    let mut response = (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        answer,
+    )
+        .into_response();
     if audited {
         response.extensions_mut().insert(AuditedInTransaction);
     }

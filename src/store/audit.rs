@@ -135,18 +135,17 @@ pub async fn append(
     key: &[u8],
     entry: &AuditEntry,
 ) -> Result<i64, StoreError> {
-    let last: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await?;
-    // The highest seq ever handed out, so a removed last row still leaves a visible gap.
-    let used: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (last_seq, prev_hash) = match last {
-        Some((seq, hash)) => (seq, hash),
-        None => (0, GENESIS.to_owned()),
+    // The last row, and the highest seq ever handed out (so a removed last row still leaves a
+    // visible gap), in one round trip: this runs for every sale.
+    let (last_seq, prev_hash, used): (Option<i64>, Option<String>, Option<i64>) = sqlx::query_as(
+        "SELECT last.seq, last.hash, (SELECT seq FROM sqlite_sequence WHERE name = 'audit_log') \
+         FROM (SELECT 1) LEFT JOIN (SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1) AS last",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (last_seq, prev_hash) = match (last_seq, prev_hash) {
+        (Some(seq), Some(hash)) => (seq, hash),
+        _ => (0, GENESIS.to_owned()),
     };
     let detail = entry
         .detail

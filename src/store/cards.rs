@@ -3,6 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::LazyLock;
 
+use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
 use super::members::Member;
@@ -90,6 +91,27 @@ fn from_row(r: CardRow) -> Result<Card, StoreError> {
     })
 }
 
+/// The card in a row's first columns (a join's: `COLUMNS` first).
+fn card_at(row: &SqliteRow) -> Result<Card, StoreError> {
+    from_row((
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+        row.try_get(5)?,
+        row.try_get(6)?,
+        row.try_get(7)?,
+        row.try_get(8)?,
+        row.try_get(9)?,
+        row.try_get(10)?,
+        row.try_get(11)?,
+        row.try_get(12)?,
+        row.try_get(13)?,
+        row.try_get(14)?,
+    ))
+}
+
 /// The card and its holder in one round trip (the lookup and checkout hot path).
 pub async fn find_with_member(
     conn: &mut SqliteConnection,
@@ -113,24 +135,27 @@ pub async fn find_with_member(
     let Some(row) = sqlx::query(&SQL).bind(number).fetch_optional(conn).await? else {
         return Ok(None);
     };
-    let card = from_row((
-        row.try_get(0)?,
-        row.try_get(1)?,
-        row.try_get(2)?,
-        row.try_get(3)?,
-        row.try_get(4)?,
-        row.try_get(5)?,
-        row.try_get(6)?,
-        row.try_get(7)?,
-        row.try_get(8)?,
-        row.try_get(9)?,
-        row.try_get(10)?,
-        row.try_get(11)?,
-        row.try_get(12)?,
-        row.try_get(13)?,
-        row.try_get(14)?,
-    ))?;
+    let card = card_at(&row)?;
     Ok(Some((card, super::members::from_row_at(&row, 15, sealer)?)))
+}
+
+/// The card and the seq of its last ledger entry (0: none), in one round trip: what a sale
+/// priced earlier is checked against when it commits.
+pub async fn find_with_last_entry(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<Option<(Card, i64)>, StoreError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {COLUMNS}, (SELECT COALESCE(MAX(seq), 0) FROM points_ledger WHERE card_number = ?1) \
+             FROM cards WHERE number = ?1"
+        )
+    });
+    let Some(row) = sqlx::query(&SQL).bind(number).fetch_optional(conn).await? else {
+        return Ok(None);
+    };
+    let card = card_at(&row)?;
+    Ok(Some((card, row.try_get(15)?)))
 }
 
 pub async fn find(conn: &mut SqliteConnection, number: &str) -> Result<Option<Card>, StoreError> {

@@ -2,12 +2,15 @@
 //! refuses UPDATE and DELETE by trigger, and `append` refuses a batch that would take the
 //! balance below zero.
 
+use std::sync::LazyLock;
+
+use chrono::NaiveDate;
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::{day, parse_day, StoreError};
 use crate::action::Action;
-use crate::domain::ledger::{Entry, EntryKind, PlannedEntry};
+use crate::domain::ledger::{Entry, EntryKind, PlannedEntry, Standing, FRESH_KINDS};
 
 /// What an entry refers to, besides its card.
 #[derive(Debug, Clone, Copy, Default)]
@@ -53,6 +56,41 @@ pub async fn entries(
             })
         })
         .collect()
+}
+
+/// The card's standing on `today`, summed by SQLite rather than read entry by entry (the
+/// checkout's hot path), and the seq of its last entry (0: none). The ledger is append-only,
+/// so the same last entry means the same history: a sale priced on this standing can check
+/// at commit that it still holds with one row read.
+pub async fn standing(
+    conn: &mut SqliteConnection,
+    card_number: &str,
+    today: NaiveDate,
+) -> Result<(Standing, i64), StoreError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let fresh: Vec<String> = FRESH_KINDS
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect();
+        format!(
+            "SELECT COALESCE(SUM(points), 0), \
+             COALESCE(SUM(CASE WHEN business_day = ?2 AND points > 0 AND kind IN ({}) THEN points ELSE 0 END), 0), \
+             COALESCE(MAX(seq), 0) FROM points_ledger WHERE card_number = ?1",
+            fresh.join(", ")
+        )
+    });
+    let (balance, earned_today, last_entry): (i64, i64, i64) = sqlx::query_as(&SQL)
+        .bind(card_number)
+        .bind(day(today))
+        .fetch_one(conn)
+        .await?;
+    Ok((
+        Standing {
+            balance,
+            earned_today,
+        },
+        last_entry,
+    ))
 }
 
 pub async fn balance(conn: &mut SqliteConnection, card_number: &str) -> Result<i64, StoreError> {

@@ -120,14 +120,38 @@ pub async fn insert(
     now: DateTime<Utc>,
     reprint_of: Option<i64>,
 ) -> Result<i64, StoreError> {
-    let json =
-        serde_json::to_string(document).map_err(|_| StoreError::Corrupt("print_jobs.document"))?;
+    insert_serialised(
+        conn,
+        workstation,
+        document.kind,
+        &serialise(document)?,
+        now,
+        reprint_of,
+    )
+    .await
+}
+
+/// The document as stored in `print_jobs.document`.
+pub fn serialise(document: &Document) -> Result<String, StoreError> {
+    serde_json::to_string(document).map_err(|_| StoreError::Corrupt("print_jobs.document"))
+}
+
+/// [`insert`] for a document serialised already (by [`serialise`]), so a sale's writer does
+/// not spend its serial time on it.
+pub async fn insert_serialised(
+    conn: &mut SqliteConnection,
+    workstation: &str,
+    kind: DocumentKind,
+    json: &str,
+    now: DateTime<Utc>,
+    reprint_of: Option<i64>,
+) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO print_jobs (workstation, kind, document, created_at, state, attempts, reprint_of)
          VALUES (?1, ?2, ?3, ?4, 'pending', 1, ?5) RETURNING id",
     )
     .bind(workstation)
-    .bind(kind_name(document.kind)?)
+    .bind(kind_name(kind)?)
     .bind(json)
     .bind(now.to_rfc3339())
     .bind(reprint_of)
