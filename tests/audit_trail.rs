@@ -660,7 +660,10 @@ async fn verify_audit_since_a_printed_head_reads_only_the_rows_after_it() {
     app.guest_cash_sale("R-4", "10.00").await;
     let (code, out) = verify_audit_cli(&app, &["--since", &head]);
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("OK: 2 rows checked"), "only the new rows: {out}");
+    assert!(
+        out.contains("OK: 2 rows checked"),
+        "only the new rows: {out}"
+    );
     assert!(printed_head(&out).starts_with("6:"), "{out}");
     let from_the_start = format!("0:{}", audit::GENESIS);
     let (code, out) = verify_audit_cli(&app, &["--since", &from_the_start]);
