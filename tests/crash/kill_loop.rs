@@ -599,6 +599,9 @@ async fn check(
 
     // One snapshot for the rest: a sale, its ledger entries and its outbox row together.
     let mut tx = conn.begin().await.expect("read transaction");
+    // The snapshot is taken at the first read: what it shows is at least this new (a full
+    // check takes seconds, so ages are reckoned from here, not from when they are read).
+    let snapshot_at = Utc::now();
     let mut upto: HashMap<&'static str, i64> = HashMap::new();
     for table in GROWING {
         let last: Option<i64> = sqlx::query_scalar(&format!("SELECT max(rowid) FROM {table}"))
@@ -614,7 +617,9 @@ async fn check(
     }
 
     // The sales committed since the last check, each with its receipt's print job.
-    let sales: Vec<(i64, String, String, Option<String>, i64, i64, String)> = sqlx::query_as(
+    // id, store, receipt no., card, points earned, points redeemed, the stored answer.
+    type Sale = (i64, String, String, Option<String>, i64, i64, String);
+    let sales: Vec<Sale> = sqlx::query_as(
         "SELECT id, store_id, receipt_no, card_number, points_earned, redeem_points, response
            FROM sales WHERE id > ?1 AND id <= ?2 ORDER BY id",
     )
@@ -785,10 +790,11 @@ async fn check(
             .expect("reservations");
     let limit = chrono::Duration::from_std(RESERVATION_LIMIT).expect("limit");
     figures.reservations_within_limit = 0;
-    for (_, number, at) in &reserved {
-        let stale = DateTime::parse_from_rfc3339(at)
-            .map_or(true, |at| Utc::now() - at.with_timezone(&Utc) > limit);
+    for (_, number, reserved_at) in &reserved {
+        let stale = DateTime::parse_from_rfc3339(reserved_at)
+            .map_or(true, |r| snapshot_at - r.with_timezone(&Utc) > limit);
         if stale {
+            eprintln!("{at}: {number} reserved {reserved_at}, still reserved at {snapshot_at}");
             figures.fault(DANGLING_RESERVATION, number);
         } else {
             figures.reservations_within_limit += 1;
@@ -891,7 +897,7 @@ async fn rows_through_indexes(
     for (index, sql) in indexes {
         let columns: Vec<Option<String>> =
             sqlx::query_scalar("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
-                .bind(&index)
+                .bind(index)
                 .fetch_all(&mut *conn)
                 .await
                 .expect("index columns");
