@@ -62,6 +62,10 @@ enum Command {
         /// digits). Repeatable.
         #[arg(long)]
         anchor: Vec<audit::Anchor>,
+        /// Only the rows after a head an earlier check verified (the `#SEQ HASH` it printed,
+        /// given as `SEQ:HASH`), which must still be there with that hash.
+        #[arg(long)]
+        since: Option<audit::Anchor>,
     },
     /// First run: create the store's first supervisor (refused once one exists). The PIN is
     /// read from standard input (not echoed on a terminal), never from the command line.
@@ -100,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
         println!("issuer key {id} is now used for new cards; older keys still verify old cards");
         return Ok(());
     }
-    if let Command::VerifyAudit { anchor } = &cli.command {
+    if let Command::VerifyAudit { anchor, since } = &cli.command {
         // The key is needed to check keyed rows: never make up a new one here.
         if std::env::var_os("KIOSK_ISSUER_KEY").is_none() && !config.key_file.exists() {
             anyhow::bail!(
@@ -117,7 +121,15 @@ async fn main() -> anyhow::Result<()> {
             .with_context(|| format!("database {}", config.database.display()))?;
         let report = {
             let mut conn = db.reader.acquire().await.context("database")?;
-            audit::verify(&mut conn, secrets.audit_key(), None, &anchors)
+            let since = match since {
+                Some(since) => Some(
+                    audit::resume_at(&mut conn, since)
+                        .await
+                        .context("reading the audit trail")?,
+                ),
+                None => None,
+            };
+            audit::verify(&mut conn, secrets.audit_key(), since.as_ref(), &anchors)
                 .await
                 .context("reading the audit trail")?
         };

@@ -639,6 +639,56 @@ async fn the_api_check_reads_only_rows_added_since_the_last_one() {
     assert!(full["broken"].is_null());
 }
 
+/// The `#SEQ HASH` head an OK `verify-audit` printed, as `SEQ:HASH` for `--since`.
+fn printed_head(out: &str) -> String {
+    let fields: Vec<&str> = out
+        .split_once("head #")
+        .map(|(_, head)| head.split_whitespace().take(2).collect())
+        .unwrap_or_default();
+    assert_eq!(fields.len(), 2, "no head printed: {out}");
+    format!("{}:{}", fields[0], fields[1])
+}
+
+#[tokio::test]
+async fn verify_audit_since_a_printed_head_reads_only_the_rows_after_it() {
+    let app = spawn_app().await;
+    three_requests(&app).await;
+    let (code, out) = verify_audit_cli(&app, &[]);
+    assert_eq!(code, Some(0), "{out}");
+    let head = printed_head(&out);
+    assert!(head.starts_with("4:"), "{out}");
+    app.guest_cash_sale("R-3", "10.00").await;
+    app.guest_cash_sale("R-4", "10.00").await;
+    let (code, out) = verify_audit_cli(&app, &["--since", &head]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("OK: 2 rows checked"),
+        "only the new rows: {out}"
+    );
+    assert!(printed_head(&out).starts_with("6:"), "{out}");
+    let from_the_start = format!("0:{}", audit::GENESIS);
+    let (code, out) = verify_audit_cli(&app, &["--since", &from_the_start]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("OK: 6 rows checked"), "{out}");
+
+    // A row after the head edited: found. The head's own row re-chained: found at it.
+    tamper(&app, "UPDATE audit_log SET result = 200 WHERE seq = 5").await;
+    let (code, out) = verify_audit_cli(&app, &["--since", &head]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("BROKEN at seq 5"), "{out}");
+    edit_and_rechain(&app, 4, Rechain::WrongKey).await;
+    let (code, out) = verify_audit_cli(&app, &["--since", &head]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("BROKEN at seq 4"), "{out}");
+    assert!(out.contains("re-chained"), "{out}");
+    // The head's row cut off.
+    cut_tail(&app, 4).await;
+    let (code, out) = verify_audit_cli(&app, &["--since", &head]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("BROKEN at seq 4"), "{out}");
+    assert!(out.contains("tail cut off"), "{out}");
+}
+
 #[tokio::test]
 async fn a_bad_anchor_argument_is_refused() {
     let app = spawn_app().await;

@@ -341,6 +341,33 @@ pub fn write_anchor(
     file.sync_data().map_err(failed)
 }
 
+/// Where an incremental check resumes: the head at `since.seq` (a head a check verified
+/// before, e.g. the `#SEQ HASH` `verify-audit` printed), with the row's full hash when it still
+/// starts with the one given. Otherwise the head as given, so that [`verify`] reports the row
+/// re-chained (another hash) or cut off (gone).
+pub async fn resume_at(conn: &mut SqliteConnection, since: &Anchor) -> Result<Head, StoreError> {
+    if since.seq == 0 && since.matches(GENESIS) {
+        return Ok(Head::genesis());
+    }
+    let stored: Option<(String, i64)> =
+        sqlx::query_as("SELECT hash, chain FROM audit_log WHERE seq = ?1")
+            .bind(since.seq)
+            .fetch_optional(conn)
+            .await?;
+    Ok(match stored {
+        Some((hash, chain)) if since.matches(&hash) => Head {
+            seq: since.seq,
+            hash,
+            keyed: chain == KEYED_CHAIN,
+        },
+        _ => Head {
+            seq: since.seq,
+            hash: since.hash.clone(),
+            keyed: true,
+        },
+    })
+}
+
 /// What is wrong at the first broken link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]

@@ -1,10 +1,17 @@
 //! Crash recovery: the real kiosk binary under concurrent sales and enrolments, killed with
 //! SIGKILL at random moments and started again on the same database. After every restart:
-//! each sale a till got a 2xx for is there exactly once and as answered, `integrity_check`
-//! passes, every card sale's ledger entries match it and the balances it answered, every sale
-//! has its outbox row and its receipt's print job, the audit chain verifies (`verify-audit`),
-//! and no print job or card reservation is left dangling. Tills retry the requests a kill left
-//! unanswered, as a real till would.
+//! each sale a till got a 2xx for is there exactly once and as answered, the database is
+//! whole (`integrity_check`), every card sale's ledger entries match it and the balances it
+//! answered, no running balance goes negative, every sale has exactly one outbox row and its
+//! receipt's print job, the audit chain verifies (`verify-audit`), and no print job or card
+//! reservation is left dangling. Tills retry the requests a kill left unanswered, as a real
+//! till would.
+//!
+//! Each check after a restart covers what changed since the one before (the rows after the
+//! last ones it read, the chain after the head `verify-audit` printed, the sales acknowledged
+//! since), carrying running balances and counts on from it, so a restart costs the same
+//! however big the store has grown; every [`FULL_CHECK_EVERY`] restarts and at the end a full
+//! check does it all again from nothing, with the whole-file `integrity_check`.
 //!
 //! `CRASH_KILLS` sets the number of kills (default 20), `CRASH_SEED` the seed (printed):
 //! `CRASH_KILLS=1000 cargo test --release --test crash_recovery kill_9 -- --nocapture`.
@@ -58,6 +65,8 @@ struct Unanswered {
 struct Tills {
     /// Acknowledged sales: receipt number → the answer.
     acknowledged: BTreeMap<String, Value>,
+    /// Acknowledged since the last check (which takes them).
+    newly_acknowledged: Vec<String>,
     /// Sent, no answer yet (in flight when the kiosk died).
     in_flight: BTreeMap<String, Unanswered>,
     /// Acknowledged enrolments: the new card numbers.
@@ -68,7 +77,7 @@ struct Tills {
     unexpected: Vec<String>,
 }
 
-/// The figures the run prints; every one but the first group must end at zero.
+/// The figures the run prints.
 #[derive(Default, Debug)]
 struct Figures {
     kills: u64,
@@ -80,53 +89,53 @@ struct Figures {
     refused: u64,
     /// Reservations a kill left, still within the card issue time limit (swept once older).
     reservations_within_limit: u64,
-    // ---- must be zero ----
-    sales_lost: usize,
-    duplicates: u64,
-    answers_differing: u64,
-    enrolments_lost: u64,
-    ledger_mismatches: u64,
-    balances_differing: u64,
-    negative_balances: u64,
-    sales_without_outbox: u64,
-    sales_without_print_job: u64,
-    dangling_print_jobs: u64,
-    dangling_reservations: u64,
-    audit_failures: u64,
-    integrity_failures: u64,
-    unexpected_answers: usize,
+    full_checks: u64,
+    /// Every fault found, by kind: what it concerns (a receipt, a card, a restart), so that a
+    /// full check finding again what an incremental one found counts it once.
+    faults: BTreeMap<&'static str, std::collections::BTreeSet<String>>,
 }
 
+/// The kinds of fault; every one must end at zero.
+const FAULTS: [&str; 14] = [
+    SALE_LOST,
+    DUPLICATE,
+    ANSWER_DIFFERS,
+    ENROLMENT_LOST,
+    LEDGER_MISMATCH,
+    BALANCE_DIFFERS,
+    NEGATIVE_BALANCE,
+    NO_OUTBOX,
+    NO_PRINT_JOB,
+    DANGLING_PRINT_JOB,
+    DANGLING_RESERVATION,
+    AUDIT_FAILURE,
+    INTEGRITY_FAILURE,
+    UNEXPECTED_ANSWER,
+];
+const SALE_LOST: &str = "sales lost";
+const DUPLICATE: &str = "duplicates";
+const ANSWER_DIFFERS: &str = "answers differing from the stored sale";
+const ENROLMENT_LOST: &str = "enrolments lost";
+const LEDGER_MISMATCH: &str = "sales whose ledger entries differ";
+const BALANCE_DIFFERS: &str = "answered balances differing from the ledger";
+const NEGATIVE_BALANCE: &str = "negative running balances";
+const NO_OUTBOX: &str = "sales without their outbox row (exactly one)";
+const NO_PRINT_JOB: &str = "sales without their receipt's print job";
+const DANGLING_PRINT_JOB: &str = "dangling print jobs (pending after a restart)";
+const DANGLING_RESERVATION: &str = "dangling reservations";
+const AUDIT_FAILURE: &str = "audit chain failures";
+const INTEGRITY_FAILURE: &str = "integrity failures";
+const UNEXPECTED_ANSWER: &str = "unexpected answers";
+
 impl Figures {
-    fn faults(&self) -> [(&'static str, u64); 14] {
-        [
-            ("sales lost", self.sales_lost as u64),
-            ("duplicates", self.duplicates),
-            (
-                "answers differing from the stored sale",
-                self.answers_differing,
-            ),
-            ("enrolments lost", self.enrolments_lost),
-            ("sales whose ledger entries differ", self.ledger_mismatches),
-            (
-                "answered balances differing from the ledger",
-                self.balances_differing,
-            ),
-            ("negative running balances", self.negative_balances),
-            ("sales without their outbox row", self.sales_without_outbox),
-            (
-                "sales without their receipt's print job",
-                self.sales_without_print_job,
-            ),
-            (
-                "dangling print jobs (pending after a restart)",
-                self.dangling_print_jobs,
-            ),
-            ("dangling reservations", self.dangling_reservations),
-            ("audit chain failures", self.audit_failures),
-            ("integrity_check failures", self.integrity_failures),
-            ("unexpected answers", self.unexpected_answers as u64),
-        ]
+    fn fault(&mut self, kind: &'static str, what: impl Into<String>) {
+        let what = what.into();
+        eprintln!("FAULT {kind}: {what}");
+        self.faults.entry(kind).or_default().insert(what);
+    }
+
+    fn count(&self, kind: &str) -> usize {
+        self.faults.get(kind).map_or(0, |f| f.len())
     }
 }
 
@@ -179,13 +188,28 @@ impl Store {
         (child, format!("http://127.0.0.1:{port}"))
     }
 
-    /// `verify-audit`: exit 0 when the chain holds.
-    fn audit_verifies(&self) -> bool {
-        self.command()
-            .arg("verify-audit")
-            .status()
-            .expect("verify-audit runs")
-            .success()
+    /// `verify-audit`, the whole chain or only the rows after a head it printed before
+    /// (`SEQ:HASH`): the head it printed now when the chain holds.
+    fn audit_verifies(&self, since: Option<&str>) -> Option<String> {
+        let mut cmd = self.command();
+        cmd.arg("verify-audit").stdout(Stdio::piped());
+        if let Some(since) = since {
+            cmd.args(["--since", since]);
+        }
+        let out = cmd.output().expect("verify-audit runs");
+        let printed = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            eprintln!("verify-audit: {printed}");
+            return None;
+        }
+        let head: Vec<&str> = printed
+            .split_once("head #")
+            .map(|(_, head)| head.split_whitespace().take(2).collect())
+            .unwrap_or_default();
+        match head[..] {
+            [seq, hash] => Some(format!("{seq}:{hash}")),
+            _ => panic!("verify-audit printed no head: {printed}"),
+        }
     }
 
     async fn open(&self) -> SqliteConnection {
@@ -324,6 +348,7 @@ async fn ring(
     t.in_flight.remove(&sale.receipt_no);
     match status {
         201 => {
+            t.newly_acknowledged.push(sale.receipt_no.clone());
             t.acknowledged.insert(sale.receipt_no, answer.clone());
         }
         422 if answer["rule"].is_string() => t.refused += 1,
@@ -463,11 +488,11 @@ async fn retry_unanswered(
     token: &str,
     tills: &Mutex<Tills>,
     figures: &mut Figures,
-    stored: &HashMap<String, i64>,
+    checked: &Checked,
 ) {
     let unanswered: Vec<Unanswered> = tills.lock().unwrap().in_flight.values().cloned().collect();
     for sale in unanswered {
-        let was_stored = stored.contains_key(&sale.receipt_no);
+        let was_stored = checked.sale_ids.contains_key(&sale.receipt_no);
         match ring(client, base, token, tills, sale.clone()).await {
             Some((201, answer)) => {
                 if was_stored {
@@ -497,139 +522,66 @@ fn without_print(mut answer: Value) -> Value {
     answer
 }
 
-/// Checks every invariant on the database as the restarted kiosk left it; adds to `figures`.
-/// Returns the receipts stored (receipt number → copies) for the retries.
-async fn check(store: &Store, tills: &Mutex<Tills>, figures: &mut Figures) -> HashMap<String, i64> {
+/// The tables whose rows only grow in rowid under this load (inserted, not moved): a check
+/// reads only the rows after the last one it read. The rows the load updates later are
+/// covered too: print jobs are settled before the check that sees them, and the reservations
+/// a check saw (voided by the sweep after it) are read again by the next one.
+const GROWING: [&str; 12] = [
+    "sales",
+    "sale_lines",
+    "sale_tenders",
+    "points_ledger",
+    "outbox",
+    "audit_log",
+    "print_jobs",
+    "card_events",
+    "members",
+    "cards",
+    "card_tokens",
+    "qualifying_receipts",
+];
+
+/// What the checks so far have verified: where the next one starts. A full check starts from
+/// nothing.
+#[derive(Default)]
+struct Checked {
+    /// Per growing table, the last rowid checked.
+    rowids: HashMap<&'static str, i64>,
+    /// The cards (rowids) reserved at the last check: the sweep voids them after it.
+    reserved: Vec<i64>,
+    /// Every sale seen: receipt number → its id, and how many rows carry the number.
+    sale_ids: HashMap<String, i64>,
+    copies: HashMap<String, u64>,
+    /// Each card's balance: the sum of its ledger entries checked so far.
+    balances: HashMap<String, i64>,
+    /// A card sale's balance right after its ledger entries.
+    balance_after_sale: HashMap<i64, i64>,
+    /// Outbox rows of topic `sale`, by entity id (`store:receipt`).
+    sale_outbox: HashMap<String, u64>,
+    /// Acknowledged enrolments checked.
+    enrolments: usize,
+    /// The audit chain's head as `verify-audit` printed it last (`SEQ:HASH`).
+    audit_head: Option<String>,
+}
+
+/// Checks every invariant over what changed since the last check (`full`: over everything,
+/// with the whole-file `integrity_check` and the whole audit chain), on the database as the
+/// restarted kiosk left it; adds what it finds to `figures`. `at` names the check in faults.
+async fn check(
+    store: &Store,
+    tills: &Mutex<Tills>,
+    figures: &mut Figures,
+    checked: &mut Checked,
+    full: bool,
+    at: &str,
+) {
+    if full {
+        *checked = Checked::default();
+        figures.full_checks += 1;
+    }
     let mut conn = store.open().await;
-    let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await
-        .expect("integrity_check");
-    if integrity != "ok" {
-        figures.integrity_failures += 1;
-        eprintln!("integrity_check: {integrity}");
-    }
-
-    let rows: Vec<(i64, String, Option<String>, i64, i64, String)> = sqlx::query_as(
-        "SELECT id, receipt_no, card_number, points_earned, redeem_points, response FROM sales",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .expect("sales");
-    let mut stored: HashMap<String, i64> = HashMap::new();
-    let mut responses: HashMap<String, Value> = HashMap::new();
-    for (_, receipt_no, _, _, _, response) in &rows {
-        *stored.entry(receipt_no.clone()).or_default() += 1;
-        responses.insert(
-            receipt_no.clone(),
-            serde_json::from_str(response).unwrap_or(Value::Null),
-        );
-    }
-    figures.duplicates = stored.values().filter(|&&n| n > 1).count() as u64;
-
-    // Every card sale's ledger entries: earned less redeemed (no refunds in this load).
-    let ledger: Vec<(i64, String, i64, Option<i64>)> =
-        sqlx::query_as("SELECT seq, card_number, points, sale_id FROM points_ledger ORDER BY seq")
-            .fetch_all(&mut conn)
-            .await
-            .expect("ledger");
-    let mut by_sale: HashMap<i64, (i64, i64)> = HashMap::new();
-    let mut running: HashMap<String, i64> = HashMap::new();
-    let mut balance_after_sale: HashMap<i64, i64> = HashMap::new();
-    figures.negative_balances = 0;
-    for (seq, card, points, sale_id) in &ledger {
-        let balance = running.entry(card.clone()).or_default();
-        *balance += points;
-        if *balance < 0 {
-            figures.negative_balances += 1;
-        }
-        if let Some(sale) = sale_id {
-            let entry = by_sale.entry(*sale).or_default();
-            entry.0 += points;
-            entry.1 = *seq;
-            balance_after_sale.insert(*sale, *balance);
-        }
-    }
-    figures.ledger_mismatches = rows
-        .iter()
-        .filter(|(id, _, card, earned, redeemed, _)| {
-            let booked = by_sale.get(id).map_or(0, |e| e.0);
-            match card {
-                Some(_) => booked != earned - redeemed,
-                None => booked != 0,
-            }
-        })
-        .count() as u64;
-    let sale_ids: HashMap<&str, i64> = rows.iter().map(|r| (r.1.as_str(), r.0)).collect();
-
-    {
-        let t = tills.lock().unwrap();
-        figures.sales_acknowledged = t.acknowledged.len();
-        figures.sales_found = 0;
-        figures.sales_lost = 0;
-        figures.answers_differing = 0;
-        figures.balances_differing = 0;
-        for (receipt_no, answer) in &t.acknowledged {
-            match stored.get(receipt_no) {
-                Some(_) => figures.sales_found += 1,
-                None => {
-                    figures.sales_lost += 1;
-                    eprintln!("acknowledged sale {receipt_no} is missing");
-                    continue;
-                }
-            }
-            if without_print(answer.clone()) != without_print(responses[receipt_no].clone()) {
-                figures.answers_differing += 1;
-                eprintln!(
-                    "{receipt_no}: answered {answer}\nstored {}",
-                    responses[receipt_no]
-                );
-            }
-            // The balance the till was told is the ledger's right after this sale's entries.
-            if let (Some(told), Some(after)) = (
-                answer["points"]["balance"].as_i64(),
-                balance_after_sale.get(&sale_ids[receipt_no.as_str()]),
-            ) {
-                if told != *after {
-                    figures.balances_differing += 1;
-                }
-            }
-        }
-        figures.unexpected_answers = t.unexpected.len();
-        for line in &t.unexpected {
-            eprintln!("unexpected: {line}");
-        }
-    }
-    let enrolled = tills.lock().unwrap().enrolled.clone();
-    figures.enrolments_acknowledged = enrolled.len();
-    figures.enrolments_lost = 0;
-    for card in &enrolled {
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM cards WHERE number = ?1")
-            .bind(card)
-            .fetch_optional(&mut conn)
-            .await
-            .expect("card");
-        if state.as_deref() != Some("active") {
-            figures.enrolments_lost += 1;
-        }
-    }
-
-    figures.sales_without_outbox = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sales s WHERE (SELECT COUNT(*) FROM outbox o
-           WHERE o.topic = 'sale' AND o.entity_id = s.store_id || ':' || s.receipt_no) <> 1",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .expect("outbox");
-    figures.sales_without_print_job = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sales s WHERE NOT EXISTS (SELECT 1 FROM print_jobs j
-           WHERE j.id = json_extract(s.response, '$.print[0].job_id'))",
-    )
-    .fetch_one(&mut conn)
-    .await
-    .expect("print jobs");
-    // Jobs the killed kiosk left pending must be settled by the restarted one (give a
-    // start-up task a moment); the load has not started yet, so none is being printed.
+    // Jobs the killed kiosk left pending must be settled by the restarted one (before it
+    // serves, so this only waits if that went wrong); the load has not started yet.
     let mut pending: i64 = 0;
     for _ in 0..10 {
         pending = sqlx::query_scalar("SELECT COUNT(*) FROM print_jobs WHERE state = 'pending'")
@@ -641,26 +593,363 @@ async fn check(store: &Store, tills: &Mutex<Tills>, figures: &mut Figures) -> Ha
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    figures.dangling_print_jobs = figures.dangling_print_jobs.max(pending as u64);
-    let reserved: Vec<String> =
-        sqlx::query_scalar("SELECT created_at FROM cards WHERE state = 'reserved'")
-            .fetch_all(&mut conn)
+    if pending > 0 {
+        figures.fault(DANGLING_PRINT_JOB, format!("{at}: {pending} pending"));
+    }
+
+    // One snapshot for the rest: a sale, its ledger entries and its outbox row together.
+    let mut tx = conn.begin().await.expect("read transaction");
+    // The snapshot is taken at the first read: what it shows is at least this new (a full
+    // check takes seconds, so ages are reckoned from here, not from when they are read).
+    let snapshot_at = Utc::now();
+    let mut upto: HashMap<&'static str, i64> = HashMap::new();
+    for table in GROWING {
+        let last: Option<i64> = sqlx::query_scalar(&format!("SELECT max(rowid) FROM {table}"))
+            .fetch_one(&mut *tx)
+            .await
+            .expect("last rowid");
+        upto.insert(table, last.unwrap_or(0));
+    }
+    let from = |table: &str| checked.rowids.get(table).copied().unwrap_or(0);
+
+    for problem in integrity(&mut tx, &checked.rowids, &upto, &checked.reserved, full).await {
+        figures.fault(INTEGRITY_FAILURE, format!("{at}: {problem}"));
+    }
+
+    // The sales committed since the last check, each with its receipt's print job.
+    // id, store, receipt no., card, points earned, points redeemed, the stored answer.
+    type Sale = (i64, String, String, Option<String>, i64, i64, String);
+    let sales: Vec<Sale> = sqlx::query_as(
+        "SELECT id, store_id, receipt_no, card_number, points_earned, redeem_points, response
+           FROM sales WHERE id > ?1 AND id <= ?2 ORDER BY id",
+    )
+    .bind(from("sales"))
+    .bind(upto["sales"])
+    .fetch_all(&mut *tx)
+    .await
+    .expect("sales");
+    let mut responses: HashMap<&str, Value> = HashMap::new();
+    for (id, _, receipt_no, _, _, _, response) in &sales {
+        let copies = checked.copies.entry(receipt_no.clone()).or_default();
+        *copies += 1;
+        if *copies > 1 {
+            figures.fault(DUPLICATE, receipt_no);
+        }
+        checked.sale_ids.insert(receipt_no.clone(), *id);
+        responses.insert(
+            receipt_no,
+            serde_json::from_str(response).unwrap_or(Value::Null),
+        );
+    }
+    let without_job: Vec<String> = sqlx::query_scalar(
+        "SELECT receipt_no FROM sales s WHERE id > ?1 AND id <= ?2 AND NOT EXISTS
+           (SELECT 1 FROM print_jobs j WHERE j.id = json_extract(s.response, '$.print[0].job_id'))",
+    )
+    .bind(from("sales"))
+    .bind(upto["sales"])
+    .fetch_all(&mut *tx)
+    .await
+    .expect("print jobs");
+    for receipt_no in without_job {
+        figures.fault(NO_PRINT_JOB, receipt_no);
+    }
+
+    // The ledger entries since the last check: running balances carried on from it.
+    let entries: Vec<(i64, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT seq, card_number, points, sale_id FROM points_ledger
+           WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+    )
+    .bind(from("points_ledger"))
+    .bind(upto["points_ledger"])
+    .fetch_all(&mut *tx)
+    .await
+    .expect("ledger");
+    let mut booked: HashMap<i64, i64> = HashMap::new();
+    for (seq, card, points, sale_id) in entries {
+        let balance = checked.balances.entry(card.clone()).or_default();
+        *balance += points;
+        if *balance < 0 {
+            figures.fault(NEGATIVE_BALANCE, format!("{card} at #{seq}"));
+        }
+        if let Some(sale) = sale_id {
+            *booked.entry(sale).or_default() += points;
+            checked.balance_after_sale.insert(sale, *balance);
+            if sale <= from("sales") {
+                figures.fault(
+                    LEDGER_MISMATCH,
+                    format!("sale #{sale} booked again at #{seq}"),
+                );
+            }
+        }
+    }
+    // Every card sale's entries: earned less redeemed (no refunds in this load).
+    for (id, _, receipt_no, card, earned, redeemed, _) in &sales {
+        let booked = booked.get(id).copied().unwrap_or(0);
+        let expected = if card.is_some() { earned - redeemed } else { 0 };
+        if booked != expected {
+            figures.fault(LEDGER_MISMATCH, receipt_no);
+        }
+    }
+
+    // Exactly one outbox row per sale: the new sales', and none more for an older one.
+    let outbox: Vec<String> = sqlx::query_scalar(
+        "SELECT entity_id FROM outbox WHERE seq > ?1 AND seq <= ?2 AND topic = 'sale'",
+    )
+    .bind(from("outbox"))
+    .bind(upto["outbox"])
+    .fetch_all(&mut *tx)
+    .await
+    .expect("outbox");
+    for entity in &outbox {
+        *checked.sale_outbox.entry(entity.clone()).or_default() += 1;
+    }
+    let new_sales = sales.iter().map(|s| format!("{}:{}", s.1, s.2));
+    for entity in new_sales.chain(outbox) {
+        if checked.sale_outbox.get(&entity) != Some(&1) {
+            figures.fault(NO_OUTBOX, entity);
+        }
+    }
+
+    // The sales acknowledged since the last check (all of them in a full one).
+    let (acknowledged, unexpected, enrolled) = {
+        let mut t = tills.lock().unwrap();
+        let receipts = std::mem::take(&mut t.newly_acknowledged);
+        let receipts: Vec<String> = if full {
+            t.acknowledged.keys().cloned().collect()
+        } else {
+            receipts
+        };
+        figures.sales_acknowledged = t.acknowledged.len();
+        let acknowledged: Vec<(String, Value)> = receipts
+            .into_iter()
+            .map(|r| {
+                let answer = t.acknowledged[&r].clone();
+                (r, answer)
+            })
+            .collect();
+        let enrolled = t.enrolled[checked.enrolments..].to_vec();
+        figures.enrolments_acknowledged = t.enrolled.len();
+        (acknowledged, t.unexpected.clone(), enrolled)
+    };
+    if full {
+        figures.sales_found = 0;
+    }
+    for (receipt_no, answer) in acknowledged {
+        let Some(&id) = checked.sale_ids.get(&receipt_no) else {
+            figures.fault(SALE_LOST, receipt_no);
+            continue;
+        };
+        figures.sales_found += 1;
+        let stored = match responses.get(receipt_no.as_str()) {
+            Some(stored) => stored.clone(),
+            None => {
+                let text: String = sqlx::query_scalar("SELECT response FROM sales WHERE id = ?1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .expect("a stored sale");
+                serde_json::from_str(&text).unwrap_or(Value::Null)
+            }
+        };
+        if without_print(answer.clone()) != without_print(stored.clone()) {
+            figures.fault(
+                ANSWER_DIFFERS,
+                format!("{receipt_no}: answered {answer}, stored {stored}"),
+            );
+        }
+        // The balance the till was told is the ledger's right after this sale's entries.
+        if let (Some(told), Some(after)) = (
+            answer["points"]["balance"].as_i64(),
+            checked.balance_after_sale.get(&id),
+        ) {
+            if told != *after {
+                figures.fault(BALANCE_DIFFERS, receipt_no);
+            }
+        }
+    }
+    for line in unexpected {
+        figures.fault(UNEXPECTED_ANSWER, line);
+    }
+    for card in &enrolled {
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM cards WHERE number = ?1")
+            .bind(card)
+            .fetch_optional(&mut *tx)
+            .await
+            .expect("card");
+        if state.as_deref() != Some("active") {
+            figures.fault(ENROLMENT_LOST, card);
+        }
+    }
+    checked.enrolments += enrolled.len();
+
+    // No reservation older than the card issue limit (and the sweep's period).
+    let reserved: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT rowid, number, created_at FROM cards WHERE state = 'reserved'")
+            .fetch_all(&mut *tx)
             .await
             .expect("reservations");
     let limit = chrono::Duration::from_std(RESERVATION_LIMIT).expect("limit");
-    let stale = reserved
-        .iter()
-        .filter(|at| {
-            DateTime::parse_from_rfc3339(at)
-                .map_or(true, |at| Utc::now() - at.with_timezone(&Utc) > limit)
-        })
-        .count() as u64;
-    figures.dangling_reservations = figures.dangling_reservations.max(stale);
-    figures.reservations_within_limit = reserved.len() as u64 - stale;
-    if !store.audit_verifies() {
-        figures.audit_failures += 1;
+    figures.reservations_within_limit = 0;
+    for (_, number, reserved_at) in &reserved {
+        let stale = DateTime::parse_from_rfc3339(reserved_at)
+            .map_or(true, |r| snapshot_at - r.with_timezone(&Utc) > limit);
+        if stale {
+            eprintln!("{at}: {number} reserved {reserved_at}, still reserved at {snapshot_at}");
+            figures.fault(DANGLING_RESERVATION, number);
+        } else {
+            figures.reservations_within_limit += 1;
+        }
     }
-    stored
+    tx.rollback().await.expect("end the read");
+    checked.reserved = reserved.into_iter().map(|(rowid, _, _)| rowid).collect();
+    checked.rowids = upto;
+
+    // The chain from the head verified last (the whole of it in a full check).
+    match store.audit_verifies(checked.audit_head.as_deref()) {
+        Some(head) => checked.audit_head = Some(head),
+        None => figures.fault(AUDIT_FAILURE, at),
+    }
+}
+
+/// What `integrity_check` finds. A full check runs it on the whole file. Otherwise: the
+/// other tables (small ones) each whole, and in each growing table the rows written or
+/// changed since the last check: read through the table, and found through every index of
+/// the table with the same values (what `integrity_check` checks row by row). The page
+/// structure of the growing tables' older parts is left to the full checks.
+async fn integrity(
+    conn: &mut SqliteConnection,
+    from: &HashMap<&'static str, i64>,
+    upto: &HashMap<&'static str, i64>,
+    reserved: &[i64],
+    full: bool,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut found = |rows: Vec<String>, what: &str| {
+        if rows != ["ok"] {
+            problems.push(format!("{what}: {}", rows.join("; ")));
+        }
+    };
+    if full {
+        let rows = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("integrity_check");
+        found(rows, "integrity_check");
+        return problems;
+    }
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("tables");
+    for table in tables.iter().filter(|t| !GROWING.contains(&t.as_str())) {
+        let rows = sqlx::query_scalar(&format!("PRAGMA integrity_check(\"{table}\")"))
+            .fetch_all(&mut *conn)
+            .await
+            .expect("integrity_check of a table");
+        found(rows, table);
+    }
+    for table in GROWING {
+        // The new rows, and the reservations seen last time (each a rowid search: an OR of
+        // the two would scan the table).
+        let mut changed = vec![format!(
+            "r.rowid > {} AND r.rowid <= {}",
+            from.get(table).copied().unwrap_or(0),
+            upto[table]
+        )];
+        if table == "cards" && !reserved.is_empty() {
+            let rowids: Vec<String> = reserved.iter().map(i64::to_string).collect();
+            changed.push(format!("r.rowid IN ({})", rowids.join(",")));
+        }
+        let indexes: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ?1",
+        )
+        .bind(table)
+        .fetch_all(&mut *conn)
+        .await
+        .expect("indexes");
+        for changed in &changed {
+            problems.extend(rows_through_indexes(conn, table, changed, &indexes).await);
+        }
+    }
+    problems
+}
+
+/// The rows of `table` that meet `changed` (on `r`, by rowid): read whole, and each found
+/// through every one of `indexes` (name, SQL) with the same values.
+async fn rows_through_indexes(
+    conn: &mut SqliteConnection,
+    table: &str,
+    changed: &str,
+    indexes: &[(String, Option<String>)],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    // Reading every column of every changed row walks their pages. NOT INDEXED here and
+    // below: the rows are found by rowid, not by some index over the whole table.
+    let read = sqlx::query(&format!(
+        "SELECT r.* FROM {table} AS r NOT INDEXED WHERE {changed}"
+    ))
+    .fetch_all(&mut *conn)
+    .await;
+    if let Err(e) = read {
+        problems.push(format!("{table}: {e}"));
+    }
+    for (index, sql) in indexes {
+        let columns: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT name FROM pragma_index_info(?1) ORDER BY seqno")
+                .bind(index)
+                .fetch_all(&mut *conn)
+                .await
+                .expect("index columns");
+        // An index on an expression has no column name: none on these tables.
+        let Some(columns) = columns.into_iter().collect::<Option<Vec<String>>>() else {
+            problems.push(format!("{index}: an expression index, not checked"));
+            continue;
+        };
+        // A partial index's condition, on bare column names: the outer query's apply
+        // to the row, the inner one's to the index entry.
+        let partial = sql
+            .as_deref()
+            .and_then(|sql| sql.split_once(" WHERE "))
+            .map_or("1".to_owned(), |(_, w)| format!("({w})"));
+        let same: String = columns
+            .iter()
+            .map(|c| format!("i.\"{c}\" IS r.\"{c}\" AND "))
+            .collect();
+        let missing: Result<i64, _> = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {table} AS r NOT INDEXED
+                  WHERE {changed} AND {partial} AND NOT EXISTS
+                   (SELECT 1 FROM {table} AS i INDEXED BY \"{index}\"
+                     WHERE {same} i.rowid = r.rowid AND {partial})"
+        ))
+        .fetch_one(&mut *conn)
+        .await;
+        match missing {
+            Ok(0) => {}
+            Ok(n) => problems.push(format!("{index}: {n} rows missing from the index")),
+            Err(e) => problems.push(format!("{index}: {e}")),
+        }
+    }
+    problems
+}
+
+/// A full check (whole file, whole chain, every sale) after this many restarts, and at the end.
+const FULL_CHECK_EVERY: u64 = 50;
+
+/// What one restart cost: the kiosk's start (spawn to health) and the check after it.
+struct Restart {
+    start: Duration,
+    check: Duration,
+    full: bool,
+}
+
+/// The mean start and check of `restarts`, in ms.
+fn mean_ms(restarts: &[&Restart]) -> (f64, f64) {
+    let n = restarts.len().max(1) as f64;
+    let ms = |f: fn(&Restart) -> Duration| {
+        restarts.iter().map(|r| f(r).as_secs_f64()).sum::<f64>() * 1000.0 / n
+    };
+    (ms(|r| r.start), ms(|r| r.check))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -686,6 +975,8 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
         .expect("client");
     let tills = Arc::new(Mutex::new(Tills::default()));
     let mut figures = Figures::default();
+    let mut checked = Checked::default();
+    let mut restarts: Vec<Restart> = Vec::new();
     let mut rng = seeded(seed);
     let next_receipt = Arc::new(AtomicU32::new(1));
     let next_applicant = Arc::new(AtomicU32::new(1));
@@ -693,13 +984,34 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
     let started = Instant::now();
 
     for round in 0..=kills {
+        let starting = Instant::now();
         let (mut kiosk, base) = store.start();
         wait_up(&client, &store, &base).await;
-        let stored = check(&store, &tills, &mut figures).await;
+        let start = starting.elapsed();
+        let checking = Instant::now();
+        let full = round > 0 && round % FULL_CHECK_EVERY == 0;
+        let at = format!("restart {round}");
+        check(&store, &tills, &mut figures, &mut checked, full, &at).await;
+        restarts.push(Restart {
+            start,
+            check: checking.elapsed(),
+            full,
+        });
+        if full {
+            let incremental: Vec<&Restart> = restarts.iter().filter(|r| !r.full).collect();
+            let (start, check) = mean_ms(&incremental[incremental.len().saturating_sub(10)..]);
+            println!(
+                "  restart {round} ({:.0} s): {} sales acknowledged; last 10: start {start:.0} ms, \
+                 check {check:.0} ms; this full check {:.0} ms",
+                started.elapsed().as_secs_f64(),
+                tills.lock().unwrap().acknowledged.len(),
+                checking.elapsed().as_secs_f64() * 1000.0,
+            );
+        }
         let till_token = sign_in(&client, &base, "T01").await;
-        retry_unanswered(&client, &base, &till_token, &tills, &mut figures, &stored).await;
+        retry_unanswered(&client, &base, &till_token, &tills, &mut figures, &checked).await;
         if round == kills {
-            check(&store, &tills, &mut figures).await;
+            check(&store, &tills, &mut figures, &mut checked, true, "the end").await;
             let _ = kiosk.kill();
             let _ = kiosk.wait();
             break;
@@ -750,7 +1062,7 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
     println!(
         "crash_recovery: {} kills in {:.1} s; sales acknowledged {}, found {}; enrolments \
          acknowledged {}; retried after a kill: {} replayed, {} committed; refused by a rule {}; \
-         reservations within the issue time limit {}",
+         reservations within the issue time limit {}; full checks {}",
         figures.kills,
         started.elapsed().as_secs_f64(),
         figures.sales_acknowledged,
@@ -760,13 +1072,23 @@ async fn kill_9_under_load_keeps_every_acknowledged_sale_once_and_the_books_whol
         figures.retries_committed,
         figures.refused,
         figures.reservations_within_limit,
+        figures.full_checks,
     );
-    for (what, count) in figures.faults() {
-        println!("  {what:<48} {count}");
+    // Per restart: the kiosk's start and the incremental check, first ten against last ten.
+    let incremental: Vec<&Restart> = restarts.iter().filter(|r| !r.full).collect();
+    let ten = incremental.len().min(10);
+    let (first_start, first_check) = mean_ms(&incremental[..ten]);
+    let (last_start, last_check) = mean_ms(&incremental[incremental.len() - ten..]);
+    println!(
+        "  per restart, first {ten} / last {ten}: start {first_start:.0} / {last_start:.0} ms, \
+         check {first_check:.0} / {last_check:.0} ms"
+    );
+    for kind in FAULTS {
+        println!("  {kind:<48} {}", figures.count(kind));
     }
-    let faults: Vec<_> = figures
-        .faults()
+    let faults: Vec<_> = FAULTS
         .into_iter()
+        .map(|kind| (kind, figures.count(kind)))
         .filter(|(_, n)| *n > 0)
         .collect();
     assert!(
