@@ -10,9 +10,6 @@ import {
 } from './harness.js';
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
-// The screens are checked here; the status bar is the shell's (its header's role is fixed on
-// the shell's branch, not yet merged).
-const SCREENS_ONLY = { exclude: ['.status-bar'] };
 
 /** Clicks `button` and returns the downloaded file's name and bytes. */
 async function download(page, button) {
@@ -55,7 +52,7 @@ describe('back office', () => {
     const staffText = staffCsv.bytes.subarray(3).toString('utf8');
     assert.match(staffText, /^Staff number,Name,Role,State,Wrong PINs in a row,Actions\r\n/);
     assert.ok(staffText.includes("C950,'=SUM(1+1),Lounge clerk,Active,0,\r\n"), staffText);
-    await checkAccessibility(page, SCREENS_ONLY);
+    await checkAccessibility(page);
     await screenshot(page, 'back-office-staff');
     assert.deepEqual(uplotRequests, [], 'uPlot is not fetched before the reports are opened');
 
@@ -77,7 +74,7 @@ describe('back office', () => {
     const lines = pointsCsv.bytes.subarray(3).toString('utf8').trimEnd().split('\r\n');
     assert.equal(lines[0], 'Day,Points issued,Points redeemed,Points outstanding,Liability');
     assert.equal(lines.length, 1 + 31, 'a header and the 31 days of the default range');
-    await checkAccessibility(page, SCREENS_ONLY);
+    await checkAccessibility(page);
     await screenshot(page, 'back-office-reports');
 
     // The audit trail: the chain is whole and the staff changes are in it.
@@ -86,7 +83,7 @@ describe('back office', () => {
     await page.getByLabel('Staff, action, target or workstation').fill('C950');
     await page.getByRole('table', { name: 'Audit trail (newest first)' })
       .getByRole('cell', { name: 'PATCH /api/staff/{staff_number}' }).first().waitFor();
-    await checkAccessibility(page, SCREENS_ONLY);
+    await checkAccessibility(page);
     await screenshot(page, 'back-office-audit');
 
     // The policy in force, read-only for a store supervisor.
@@ -94,7 +91,7 @@ describe('back office', () => {
     await page.getByRole('table', { name: 'Thresholds, rates and fees per tier' })
       .getByRole('row').filter({ hasText: 'Discount on regular goods' }).getByRole('cell', { name: '×0.95' }).waitFor();
     await page.getByText('read-only here').waitFor();
-    await checkAccessibility(page, SCREENS_ONLY);
+    await checkAccessibility(page);
     await screenshot(page, 'back-office-policy');
 
     assertClean(problems);

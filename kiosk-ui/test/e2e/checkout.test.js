@@ -6,9 +6,6 @@ import assert from 'node:assert/strict';
 import { assertClean, checkAccessibility, openWorkstation, screenshot, startKiosk } from './harness.js';
 import { storeDay } from '../../app/shared/format.js';
 
-/** The shell's status bar is checked by the shell's scenarios (its role is the shell's to settle). */
-const SHELL_OWNED = ['.status-bar'];
-
 /**
  * Fails on the page's problems but the favicon (opening /api/store first, where the harness
  * sets the language, makes chromium ask for /favicon.ico, which the kiosk does not serve) and,
@@ -73,7 +70,7 @@ describe('checkout', () => {
     assert.equal(await line.locator('td.benefit').getAttribute('data-benefit'), 'tier');
     assert.match(await line.textContent(), /Tier discount ×0\.9/);
     assert.match(await line.textContent(), /¥100\.00/);
-    await checkAccessibility(page, { exclude: SHELL_OWNED });
+    await checkAccessibility(page);
     await screenshot(page, 'checkout-card-inserted');
     // Esc twice cancels the sale: nothing was booked.
     await page.keyboard.press('Escape');
@@ -137,7 +134,7 @@ describe('checkout', () => {
     await page.keyboard.press('F8');
     await page.locator('.remaining', { hasText: '¥0.00' }).waitFor();
     const payable = await page.locator('[data-testid=payable]').textContent();
-    await checkAccessibility(page, { exclude: SHELL_OWNED });
+    await checkAccessibility(page);
     await screenshot(page, 'checkout-basket');
 
     // F9, then the button clicked while the first commit is out.
@@ -191,7 +188,7 @@ describe('checkout', () => {
     await page.locator('.refund-done .print-outcome[data-state=printed]').waitFor();
     const onFile = (await kiosk.asSupervisor('T01', 'GET', `/api/sales/${receiptNo}`)).body;
     assert.deepEqual(onFile.lines.map((l) => l.refunded_quantity), [0, 0, 1]);
-    await checkAccessibility(page, { exclude: SHELL_OWNED });
+    await checkAccessibility(page);
     await screenshot(page, 'checkout-refund');
     clean(problems);
     await page.close();

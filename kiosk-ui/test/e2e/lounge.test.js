@@ -30,8 +30,6 @@ async function addReceipt(page, receiptNo) {
   await page.locator('.receipt-list li', { hasText: receiptNo }).waitFor();
 }
 
-/** The status bar's `<header role="status">` (aria-allowed-role) is the shell's, fixed there. */
-const SHELL_ISSUES = ['.status-bar'];
 /** The page has no icon, so chromium's /favicon.ico gets a 404: the shell's page, not the lounge's. */
 const withoutFavicon = (problems) => problems.filter((p) => !p.url?.endsWith('/favicon.ico'));
 
@@ -96,7 +94,7 @@ describe('lounge', () => {
     assert.equal(card.body.state, 'active');
     assert.equal(card.body.tier, 'gold');
     assert.equal(card.body.member_name, '王芳');
-    await checkAccessibility(page, { exclude: SHELL_ISSUES });
+    await checkAccessibility(page);
     await screenshot(page, 'lounge-enrolled');
     await kiosk.tray.remove('lounge');
     assertClean(withoutFavicon(problems));
@@ -117,7 +115,7 @@ describe('lounge', () => {
     await page.waitForFunction(() => document.querySelector('form.enrol input[name=receipt]')?.getAttribute('aria-invalid') === 'true');
     const described = await receiptInput.getAttribute('aria-describedby');
     assert.match(await page.locator(`#${described}`).textContent(), /R-ENR-4/);
-    await checkAccessibility(page, { exclude: SHELL_ISSUES });
+    await checkAccessibility(page);
     await kiosk.tray.remove('lounge');
     assertClean(withoutFavicon(problems));
     await page.close();
@@ -161,7 +159,7 @@ describe('lounge', () => {
     const cards = await liveCards(kiosk, idNumber);
     assert.equal(cards.length, 1, 'one card issued, by the retry');
     assert.equal(cards[0].tier, 'vip');
-    await checkAccessibility(page, { exclude: SHELL_ISSUES });
+    await checkAccessibility(page);
     await screenshot(page, 'lounge-retried');
     await kiosk.tray.remove('lounge');
     assertClean(withoutFavicon(problems));
@@ -198,7 +196,7 @@ describe('lounge', () => {
     await screen.getByRole('radio').first().check();
     await screen.getByRole('button', { name: 'Exchange', exact: true }).click();
     await screen.locator('.gift-exchange .verdict').waitFor();
-    await checkAccessibility(page, { exclude: SHELL_ISSUES });
+    await checkAccessibility(page);
     await screenshot(page, 'lounge-card-services');
 
     // Find the member by phone: in the body, never the URL; shown masked.
