@@ -840,3 +840,26 @@ async fn reports_are_for_supervisors_over_a_bounded_range_of_past_days() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["days"].as_array().map(Vec::len), Some(92));
 }
+
+#[tokio::test]
+async fn a_card_issue_tells_the_reader_stream_when_it_writes_and_when_the_card_is_written() {
+    use member_kiosk::card::hub::ReaderEvent;
+    let app = spawn_app().await;
+    let mut events = app.kiosk.readers.subscribe();
+    app.enrol(1, "300.00", ordinary_birth()).await;
+    let mut writes = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        match event {
+            ReaderEvent::CardWriting { workstation } => writes.push(("writing", workstation)),
+            ReaderEvent::CardWritten { workstation } => writes.push(("written", workstation)),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        writes,
+        vec![
+            ("writing", "lounge".to_owned()),
+            ("written", "lounge".to_owned())
+        ]
+    );
+}

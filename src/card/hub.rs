@@ -53,6 +53,14 @@ pub enum ReaderEvent {
         error: ReaderError,
         message: String,
     },
+    /// A card issue or rewrite has started writing the card (the screens show it live).
+    CardWriting {
+        workstation: String,
+    },
+    /// The card is written and read back as written; the issue is being completed.
+    CardWritten {
+        workstation: String,
+    },
 }
 
 pub struct ReaderHub {

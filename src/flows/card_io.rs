@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::FlowError;
+use crate::card::hub::ReaderEvent;
 use crate::card::reader::{CardRead, CardReader, CardSeen, ReaderError, Written};
 use crate::card::record::CardIdentity;
 use crate::kiosk::Kiosk;
@@ -34,7 +35,8 @@ pub async fn read(k: &Kiosk, workstation: &str) -> Result<CardRead, FlowError> {
     blocking(limit(k), move || reader.read(&ws)).await
 }
 
-/// Writes `identity` to the card at `workstation`, which must still show `expected`.
+/// Writes `identity` to the card at `workstation`, which must still show `expected`; the
+/// reader's event stream says when the write starts and when it is written and read back.
 pub async fn write(
     k: &Kiosk,
     workstation: &str,
@@ -43,5 +45,12 @@ pub async fn write(
 ) -> Result<Written, FlowError> {
     let (reader, ws): (Arc<dyn CardReader>, String) =
         (k.card_reader.clone(), workstation.to_owned());
-    blocking(limit(k), move || reader.write(&ws, &identity, &expected)).await
+    k.readers.publish(ReaderEvent::CardWriting {
+        workstation: workstation.to_owned(),
+    });
+    let written = blocking(limit(k), move || reader.write(&ws, &identity, &expected)).await?;
+    k.readers.publish(ReaderEvent::CardWritten {
+        workstation: workstation.to_owned(),
+    });
+    Ok(written)
 }

@@ -1,8 +1,8 @@
 /**
  * The progress of a card issue (enrolment or upgrade), as the clerk sees it: the request
  * that issues the card also writes it at this workstation's reader, then reads it back. The
- * kiosk does not report the write's phases, so the steps come from what the UI does know:
- * the reader (card present or not, from the event stream) and the request (not sent,
+ * steps come from the reader's event stream (card present; `card_writing` when the write
+ * starts, `card_written` once it is written and read back) and the request (not sent,
  * running, answered). Pure: the screen passes the state in.
  */
 
@@ -26,10 +26,11 @@ function failedStep(code) {
  * Each step's state, `{id, state}` with state `waiting | current | done | failed`:
  * - `cardPresent`: the reader has a card;
  * - `pending`: the issue request is running;
- * - `outcome`: null (not answered), `'issued'`, or the failure's code.
+ * - `outcome`: null (not answered), `'issued'`, or the failure's code;
+ * - `writing`: the reader's write phase, null, `'writing'` or `'written'` (read back).
  * A card pulled while the request runs shows at once, before the server's answer.
  */
-export function issueSteps({ cardPresent, pending, outcome }) {
+export function issueSteps({ cardPresent, pending, outcome, writing = null }) {
   const states = { card: 'waiting', write: 'waiting', verify: 'waiting', done: 'waiting' };
   if (outcome === 'issued') {
     return STEPS.map((id) => ({ id, state: 'done' }));
@@ -51,9 +52,14 @@ export function issueSteps({ cardPresent, pending, outcome }) {
       return STEPS.map((id) => ({ id, state: states[id] }));
     }
     states.card = 'done';
-    // Written, then read back, inside the one request: both run until it answers.
-    states.write = 'current';
-    states.verify = 'current';
+    if (writing === 'written') {
+      // Written and read back: the server is completing the issue.
+      states.write = 'done';
+      states.verify = 'done';
+      states.done = 'current';
+    } else if (writing === 'writing') {
+      states.write = 'current';
+    }
     return STEPS.map((id) => ({ id, state: states[id] }));
   }
   states.card = cardPresent ? 'done' : 'current';

@@ -67,7 +67,7 @@ export function Blocked({ id, text }) {
 export function CardWriteProgress({ pending, outcome }) {
   const t = useT();
   const reader = useReader();
-  const steps = issueSteps({ cardPresent: reader.cardPresent, pending, outcome });
+  const steps = issueSteps({ cardPresent: reader.cardPresent, pending, outcome, writing: reader.writing });
   return html`<ol class="card-steps" aria-label=${t('lounge.issue.steps')}>
     ${steps.map((s) => html`<li key=${s.id} data-state=${s.state} aria-current=${s.state === 'current' ? 'step' : undefined}>
       <span class="mark" aria-hidden="true">${{ done: '✓', failed: '✕', current: '…', waiting: '○' }[s.state]}</span>

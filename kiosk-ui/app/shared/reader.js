@@ -7,9 +7,12 @@ import { createStore, useStore } from './store.js';
 import { get } from './api.js';
 import { followReaderEvents } from './events.js';
 
-/** `{connected, cardPresent, reading, check, failure, seq, link}`; `seq` grows with each read. */
+/**
+ * `{connected, cardPresent, reading, check, failure, seq, link, writing}`; `seq` grows with each
+ * read; `writing` is a card issue's write at this reader: null, 'writing', 'written' (read back).
+ */
 export const reader = createStore({
-  connected: false, cardPresent: false, reading: false, check: null, failure: null, seq: 0, link: false,
+  connected: false, cardPresent: false, reading: false, check: null, failure: null, seq: 0, link: false, writing: null,
 });
 
 /** The API error code (`error.<code>` message) of a reader error the event stream names. */
@@ -31,9 +34,13 @@ export function applyReaderEvent(state, workstation, name, payload) {
     case 'reader_disconnected':
       return { ...state, connected: false, cardPresent: false, reading: false, check: null };
     case 'card_inserted':
-      return { ...state, cardPresent: true, reading: true, check: null, failure: null };
+      return { ...state, cardPresent: true, reading: true, check: null, failure: null, writing: null };
     case 'card_removed':
-      return { ...state, cardPresent: false, reading: false, check: null, failure: null };
+      return { ...state, cardPresent: false, reading: false, check: null, failure: null, writing: null };
+    case 'card_writing':
+      return { ...state, writing: 'writing' };
+    case 'card_written':
+      return { ...state, writing: 'written' };
     case 'card_read':
       return { ...state, cardPresent: true, reading: false, check: payload.check, failure: null, seq: state.seq + 1 };
     case 'card_read_failed':

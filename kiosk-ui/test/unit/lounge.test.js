@@ -142,7 +142,10 @@ const states = (steps) => steps.map((s) => `${s.id}:${s.state}`).join(' ');
 test('card write steps follow the reader and the request', () => {
   assert.equal(states(issueSteps({ cardPresent: false, pending: false, outcome: null })), 'card:current write:waiting verify:waiting done:waiting');
   assert.equal(states(issueSteps({ cardPresent: true, pending: false, outcome: null })), 'card:done write:waiting verify:waiting done:waiting');
-  assert.equal(states(issueSteps({ cardPresent: true, pending: true, outcome: null })), 'card:done write:current verify:current done:waiting');
+  assert.equal(states(issueSteps({ cardPresent: true, pending: true, outcome: null })), 'card:done write:waiting verify:waiting done:waiting');
+  // Live from the reader's events: the write starts, then the card is written and read back.
+  assert.equal(states(issueSteps({ cardPresent: true, pending: true, outcome: null, writing: 'writing' })), 'card:done write:current verify:waiting done:waiting');
+  assert.equal(states(issueSteps({ cardPresent: true, pending: true, outcome: null, writing: 'written' })), 'card:done write:done verify:done done:current');
   assert.equal(states(issueSteps({ cardPresent: true, pending: false, outcome: 'issued' })), 'card:done write:done verify:done done:done');
 });
 
