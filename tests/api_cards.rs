@@ -591,6 +591,9 @@ async fn r_rep_2_loss_report_not_completed_in_7_days_is_listed_for_follow_up() {
     assert_eq!(overdue[0]["reported_on"], "2026-03-10");
     assert_eq!(overdue[0]["deadline"], "2026-03-17");
     assert_eq!(overdue[0]["completed_on"], Value::Null);
+    // Whom to call: the member's name and phone in full.
+    assert_eq!(overdue[0]["member_name"], "会员1");
+    assert_eq!(overdue[0]["phone"], "13900000001");
     // Never unblocked by itself; a late completion is allowed and marked.
     assert_eq!(app.lookup(&card).await["state"], "blocked");
     let replaced = replace(&app, &card, "lost").await;

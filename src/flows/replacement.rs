@@ -208,8 +208,39 @@ pub async fn replace(
     })
 }
 
-/// R-REP-2: open loss reports past their deadline, for the follow-up calls.
-pub async fn overdue_loss_reports(k: &Kiosk) -> Result<Vec<LossReportRow>, FlowError> {
+/// A loss report past its deadline and whom to call about it (R-REP-2). The phone is in
+/// full: the desk calls the member, and only roles that take loss reports see this list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FollowUpCall {
+    #[serde(flatten)]
+    pub report: LossReportRow,
+    pub member_name: String,
+    pub phone: String,
+}
+
+/// R-REP-2: open loss reports past their deadline, with the member to call for each.
+pub async fn overdue_loss_reports(k: &Kiosk) -> Result<Vec<FollowUpCall>, FlowError> {
     let mut conn = k.db.reader.acquire().await?;
-    Ok(store::loss_reports::overdue(&mut conn, k.today()).await?)
+    let reports = store::loss_reports::overdue(&mut conn, k.today()).await?;
+    let mut calls = Vec::with_capacity(reports.len());
+    for report in reports {
+        let card = store::cards::find(&mut conn, &report.card_number)
+            .await?
+            .ok_or(FlowError::NotFound {
+                what: "card",
+                field: "card_number",
+            })?;
+        let member = store::members::find(&mut conn, &k.sealer, &card.member_id)
+            .await?
+            .ok_or(FlowError::NotFound {
+                what: "member",
+                field: "member_id",
+            })?;
+        calls.push(FollowUpCall {
+            report,
+            member_name: member.name,
+            phone: member.phone,
+        });
+    }
+    Ok(calls)
 }

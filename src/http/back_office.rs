@@ -11,13 +11,13 @@ use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::gift_exchange::Gift;
 use crate::domain::policy::Policy;
+use crate::flows::replacement::FollowUpCall;
 use crate::flows::review::{self, ReviewSummary};
 use crate::flows::services;
 use crate::flows::{policy, replacement};
 use crate::kiosk::Kiosk;
 use crate::staff::sessions::Session;
 use crate::store::audit::{self, AuditRow, VerifyReport};
-use crate::store::loss_reports::LossReportRow;
 use crate::store::StoreError;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,11 +59,12 @@ pub async fn gifts(State(k): State<Kiosk>) -> Result<Json<Vec<Gift>>, ApiError> 
     Ok(Json(services::gift_catalogue(&k).await?))
 }
 
-/// Loss reports past their 7-day deadline, for follow-up calls (R-REP-2).
-#[utoipa::path(get, path = "/api/loss-reports/overdue", security(("session" = ["card.report_loss"])), tag = "cards", responses((status = 200, body = [LossReportRow])))]
+/// Loss reports past their 7-day deadline, for follow-up calls (R-REP-2): each with the
+/// member's name and phone (in full: the desk calls them).
+#[utoipa::path(get, path = "/api/loss-reports/overdue", security(("session" = ["card.report_loss"])), tag = "cards", responses((status = 200, body = [FollowUpCall])))]
 pub async fn overdue_loss_reports(
     State(k): State<Kiosk>,
-) -> Result<Json<Vec<LossReportRow>>, ApiError> {
+) -> Result<Json<Vec<FollowUpCall>>, ApiError> {
     Ok(Json(replacement::overdue_loss_reports(&k).await?))
 }
 

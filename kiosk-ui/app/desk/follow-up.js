@@ -1,7 +1,7 @@
 /**
  * Loss reports past their 7-day deadline (R-REP-2), for the follow-up calls: the member has
- * not come in to complete the replacement. Oldest deadline first; a row's member (name, phone
- * masked as the role allows) is looked up on demand, one card at a time.
+ * not come in to complete the replacement. Oldest deadline first, each with the member's name
+ * and phone to call (the server gives them with the list, to the roles that take loss reports).
  */
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../shared/html.js';
@@ -18,7 +18,6 @@ export function FollowUpScreen({ store }) {
   const [reports, setReports] = useState(null);
   const [failure, setFailure] = useState(null);
   const [busy, setBusy] = useState(false);
-  const [members, setMembers] = useState({});
   const load = async () => {
     setBusy(true);
     setFailure(null);
@@ -33,16 +32,6 @@ export function FollowUpScreen({ store }) {
   useEffect(() => {
     load();
   }, []);
-  const lookUp = async (report) => {
-    setMembers((m) => ({ ...m, [report.id]: { busy: true } }));
-    try {
-      const card = await get(`/api/cards/${report.card_number}`);
-      const member = await get(`/api/members/${card.member_id}`);
-      setMembers((m) => ({ ...m, [report.id]: { name: member.name, phone: member.phone } }));
-    } catch (f) {
-      setMembers((m) => ({ ...m, [report.id]: { failure: f } }));
-    }
-  };
   const today = storeDay(Date.now(), store.utc_offset_minutes);
   return html`<div class="desk-screen follow-up">
     <h2>${t('desk.follow.title')}</h2>
@@ -62,22 +51,18 @@ export function FollowUpScreen({ store }) {
         <th scope="col" class="amount">${t('desk.follow.days_over')}</th>
         <th scope="col">${t('desk.loss.channel')}</th>
         <th scope="col">${t('desk.follow.member')}</th>
+        <th scope="col">${t('desk.follow.phone')}</th>
       </tr></thead>
       <tbody>
-        ${reports.map((r) => {
-          const m = members[r.id];
-          return html`<tr key=${r.id}>
+        ${reports.map((r) => html`<tr key=${r.id}>
             <td class="card-number">${r.card_number}</td>
             <td>${date(r.reported_on, t.lang)}</td>
             <td>${date(r.deadline, t.lang)}</td>
             <td class="amount">${daysOverdue(r.deadline, today) ?? ''}</td>
             <td>${t(`desk.loss.channel.${r.channel}`)}</td>
-            <td>${m?.name ? `${m.name} · ${m.phone}`
-              : m?.failure ? html`<span class="refusal">${errorMessage(t, m.failure)}</span>`
-                : html`<button type="button" disabled=${!!m?.busy || !link.reachable} onClick=${() => lookUp(r)}
-                  aria-label=${t('desk.follow.look_up_card', { number: r.card_number })}>${t('desk.follow.look_up')}</button>`}</td>
-          </tr>`;
-        })}
+            <td>${r.member_name}</td>
+            <td class="phone">${r.phone}</td>
+          </tr>`)}
       </tbody>
     </table>`}
   </div>`;
