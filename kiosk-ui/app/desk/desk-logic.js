@@ -103,12 +103,14 @@ export function withdrawalOffered(card, reportedOn = null, today = null) {
 /**
  * Where the new card's write stands, for the progress panel: one of
  * `no_reader`, `insert_card`, `reading`, `member_card` (the card in the reader is a member's
- * card, not a blank), `ready`, `writing`, `done`, `removed` (pulled mid-write: nothing was
+ * card, not a blank), `ready`, `writing`, `written` (written and read back, completing), `done`,
+ * `removed` (pulled mid-write: nothing was
  * issued, insert it again), `failed` (another write failure: nothing was issued).
  * `phase` is the screen's: `idle`, `writing`, `done`, `failed`; `failure` the ApiFailure.
  */
 export function writeStep(reader, phase, failure = null) {
-  if (phase === 'writing') return 'writing';
+  // The reader says when the card is written and read back; the server then completes.
+  if (phase === 'writing') return reader?.writing === 'written' ? 'written' : 'writing';
   if (phase === 'done') return 'done';
   // Until a card is back in the reader, say what happened; then it is ready again.
   if (phase === 'failed' && WRITE_FAILURES.includes(failure?.code) && !reader?.cardPresent) {

@@ -80,6 +80,9 @@ test('the withdrawal is offered for a blocked card not yet replaced, not on a la
 test('the write progress follows the reader: waiting, ready, writing, done', () => {
   const reader = { connected: true, cardPresent: false, reading: false, check: null };
   assert.equal(writeStep({ ...reader, connected: false }, 'idle'), 'no_reader');
+  // Live from the reader's events while the request runs.
+  assert.equal(writeStep({ ...reader, writing: 'writing' }, 'writing'), 'writing');
+  assert.equal(writeStep({ ...reader, writing: 'written' }, 'writing'), 'written');
   assert.equal(writeStep(reader, 'idle'), 'insert_card');
   assert.equal(writeStep({ ...reader, cardPresent: true, reading: true }, 'idle'), 'reading');
   assert.equal(writeStep({ ...reader, cardPresent: true, check: { verdict: 'blank' } }, 'idle'), 'ready');
