@@ -33,3 +33,4 @@ pub mod receipt;
 pub mod secrets;
 pub mod staff;
 pub mod store;
+pub mod sync;

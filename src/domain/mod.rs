@@ -10,6 +10,7 @@ pub mod card_status;
 pub mod card_view;
 pub mod confidential;
 pub mod enrolment;
+pub mod events;
 pub mod gift_exchange;
 pub mod id_document;
 pub mod ledger;
