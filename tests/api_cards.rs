@@ -449,7 +449,10 @@ async fn r_rep_2_loss_report_blocks_at_once_and_the_lookup_says_why() {
     .fetch_one(&app.kiosk.db.reader)
     .await
     .expect("count");
-    assert_eq!(hotlist, 1, "one loss-report event (the hotlist entry) for the other stores");
+    assert_eq!(
+        hotlist, 1,
+        "one loss-report event (the hotlist entry) for the other stores"
+    );
 }
 
 #[tokio::test]
