@@ -1,44 +1,51 @@
-//! The outbox of every change for head-office sync: written in the same transaction as the
-//! change itself, so a change and its sync record exist together or not at all.
+//! The outbox of every change for head-office sync: one typed, versioned event
+//! (`domain::events`) per change, written in the same transaction as the change itself, so a
+//! change and its event exist together or not at all (docs/events.md).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::StoreError;
+use crate::domain::events::{Encoded, Event};
 
-/// Appends a change record. `topic` names the entity kind (`sale`, `card`, `member`, …).
+/// Appends `event`, encoded canonically, with its kind, version and hash. `entity_id` names
+/// what changed in this store (a card number, `store:receipt_no`, …) for local queries.
 pub async fn record(
     conn: &mut SqliteConnection,
     store_id: &str,
-    topic: &str,
     entity_id: &str,
-    payload: &impl Serialize,
+    event: &Event,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let payload =
-        serde_json::to_string(payload).map_err(|_| StoreError::Corrupt("outbox payload"))?;
-    record_text(conn, store_id, topic, entity_id, &payload, now).await
+    let encoded = event
+        .encode()
+        .map_err(|_| StoreError::Corrupt("outbox payload"))?;
+    record_encoded(conn, store_id, entity_id, &encoded, now).await
 }
 
-/// [`record`] for a payload already serialised as JSON text (a sale's answer, which is
-/// stored anyway: serialising it a second time is a measurable part of a checkout).
-pub async fn record_text(
+/// [`record`] for an event encoded beforehand: a sale's, encoded on the request's own task
+/// next to its answer, so the group-commit writer (which runs sales one after another) only
+/// inserts the row.
+pub async fn record_encoded(
     conn: &mut SqliteConnection,
     store_id: &str,
-    topic: &str,
     entity_id: &str,
-    payload: &str,
+    event: &Encoded,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO outbox (store_id, topic, entity_id, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(store_id)
-        .bind(topic)
-        .bind(entity_id)
-        .bind(payload)
-        .bind(now.to_rfc3339())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO outbox (store_id, topic, version, entity_id, payload, hash, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )
+    .bind(store_id)
+    .bind(event.kind)
+    .bind(i64::from(event.version))
+    .bind(entity_id)
+    .bind(&event.payload)
+    .bind(&event.hash)
+    .bind(now.to_rfc3339())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
