@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use common::{assert_refused, cash, day, regular, spawn_app, test_keys, test_secrets};
 use member_kiosk::card::memory::MemoryCardReader;
-use member_kiosk::clock::FixedClock;
+use member_kiosk::clock::{Clock, FixedClock};
 use member_kiosk::config::{Config, Credential, HeadOfficeConfig};
 use member_kiosk::domain::card_status::CardState;
 use member_kiosk::domain::events::{CardSnapshot, MemberSnapshot, SealedDocument};
@@ -30,6 +30,7 @@ use member_kiosk::kiosk::Kiosk;
 use member_kiosk::store::audit::AuditEntry;
 use member_kiosk::store::sealed::Field;
 use member_kiosk::sync::http_client::HttpHeadOffice;
+use member_kiosk::sync::memory::MemoryHeadOffice;
 use member_kiosk::sync::protocol::{
     Change, ChangeBody, ChangesAnswer, PushAnswer, PushRequest, SentEvent,
 };
@@ -646,4 +647,152 @@ async fn the_job_syncs_health_shows_it_and_the_cursor_survives_a_restart() {
     assert_eq!(h["sync"]["cursor"], 1);
     jobs.stop().await;
     kiosk.db.close().await;
+}
+
+// ---- Redemption across the chain (docs/sync.md §6), against the in-memory head office ----
+
+/// The app's kiosk with a head office double, seen as online (or not) by the sync.
+fn with_head_office(app: &common::TestApp, ho: Arc<MemoryHeadOffice>, online: bool) -> Kiosk {
+    let mut k = app.kiosk.clone();
+    k.head_office = Some(ho);
+    let now = app.clock.now();
+    k.sync.update(|s| {
+        s.configured = true;
+        s.online = online;
+        s.hotlist_at = Some(now - chrono::Duration::minutes(1));
+        if online {
+            s.last_success = Some(now);
+            s.last_failure = None;
+            s.offline_since = None;
+        } else {
+            s.last_success = Some(now - chrono::Duration::minutes(2));
+            s.last_failure = Some(now);
+            s.offline_since = Some(now - chrono::Duration::minutes(1));
+        }
+    });
+    k
+}
+
+/// A card with 1,000 points earned yesterday in store 0002 (redeemable today).
+async fn card_with_points(app: &common::TestApp) -> String {
+    card_with_points_n(app, 3).await
+}
+
+async fn redeem(
+    k: &Kiosk,
+    receipt: &str,
+    card: &str,
+    points: i64,
+    payable: &str,
+) -> Result<Value, String> {
+    let req: member_kiosk::flows::checkout::SaleRequest = serde_json::from_value(json!({
+        "receipt_no": receipt, "till_id": "T01", "card_number": card,
+        "lines": [regular("GOODS", "100.00", 1)], "tenders": cash(payable), "redeem_points": points,
+    }))
+    .expect("request");
+    let action = k.action("S01", "T01");
+    member_kiosk::flows::checkout::commit_sale(k, &action, req)
+        .await
+        .map(|(answer, _)| serde_json::from_str(&answer).expect("json"))
+        .map_err(|e| e.to_string())
+}
+
+async fn authority(k: &Kiosk, receipt: &str) -> Option<String> {
+    sqlx::query_scalar("SELECT authority FROM sale_redemptions WHERE receipt_no = ?1")
+        .bind(receipt)
+        .fetch_optional(&k.db.reader)
+        .await
+        .expect("read")
+}
+
+#[tokio::test]
+async fn online_head_office_confirms_or_refuses_a_redemption_before_the_sale_commits() {
+    let app = spawn_app().await;
+    let card = card_with_points(&app).await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    ho.set_balance(150);
+    let k = with_head_office(&app, ho.clone(), true);
+
+    redeem(&k, "R-ON-1", &card, 100, "85.00")
+        .await
+        .expect("approved");
+    assert_eq!(
+        authority(&k, "R-ON-1").await.as_deref(),
+        Some("head_office")
+    );
+    let payload: String = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE topic = 'sale.committed' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(&k.db.reader)
+    .await
+    .expect("event");
+    assert!(
+        payload.contains("\"redemption\":\"head_office\""),
+        "{payload}"
+    );
+
+    // Head office's chain-wide balance (50 left) is what counts, not this store's 900.
+    let refused = redeem(&k, "R-ON-2", &card, 100, "85.00").await.unwrap_err();
+    assert!(refused.contains("R-PTS-7"), "{refused}");
+    assert_eq!(authority(&k, "R-ON-2").await, None);
+}
+
+#[tokio::test]
+async fn offline_redemption_is_bounded_by_the_card_allowance_and_a_fresh_hotlist() {
+    let app = spawn_app().await;
+    let card = card_with_points(&app).await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    // Online as far as the kiosk knew, but head office does not answer: the bounds decide.
+    ho.fail_next(100);
+    let k = with_head_office(&app, ho.clone(), true);
+    redeem(&k, "R-OFF-1", &card, 300, "65.00")
+        .await
+        .expect("within the allowance");
+    assert_eq!(authority(&k, "R-OFF-1").await.as_deref(), Some("offline"));
+    assert!(
+        !k.sync.snapshot().online(),
+        "the failed call made the store offline"
+    );
+    redeem(&k, "R-OFF-2", &card, 200, "75.00")
+        .await
+        .expect("500 in all");
+    let over = redeem(&k, "R-OFF-3", &card, 100, "85.00")
+        .await
+        .unwrap_err();
+    assert!(over.contains("R-PTS-7") && over.contains("500"), "{over}");
+    // Earning never stops offline.
+    redeem(&k, "R-OFF-4", &card, 0, "95.00")
+        .await
+        .expect("a sale without redemption");
+
+    // A hotlist older than 15 minutes: no redemption offline at all.
+    let stale = with_head_office(&app, ho, false);
+    stale
+        .sync
+        .update(|s| s.hotlist_at = Some(app.clock.now() - chrono::Duration::minutes(16)));
+    let other = card_with_points_n(&app, 4).await;
+    let refused = redeem(&stale, "R-OFF-5", &other, 100, "85.00")
+        .await
+        .unwrap_err();
+    assert!(refused.contains("hotlist"), "{refused}");
+}
+
+/// [`card_with_points`] for applicant `n`.
+async fn card_with_points_n(app: &common::TestApp, n: u32) -> String {
+    let card = app.enrol_card(n, "300.00", day(1980, 5, 1)).await;
+    let mut tx = app.kiosk.db.writer.begin().await.expect("tx");
+    member_kiosk::store::replica::insert_foreign_points(
+        &mut tx,
+        "0002",
+        100 + i64::from(n),
+        &card,
+        EntryKind::Earn,
+        1000,
+        day(2026, 3, 9),
+        app.clock.now(),
+    )
+    .await
+    .expect("points");
+    tx.commit().await.expect("commit");
+    card
 }

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod printing;
 pub mod reactivation;
 pub mod readers;
+pub mod redemption;
 pub mod refund;
 pub mod replacement;
 pub mod reports;

@@ -121,12 +121,8 @@ pub async fn health(State(k): State<Kiosk>) -> Result<Json<Health>, ApiError> {
         .await
         .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
     let now = k.clock.now();
-    let state = crate::sync::plan::state(
-        k.config.head_office.enabled(),
-        row.conflict_seq.is_some(),
-        row.last_success(),
-        row.last_error_at,
-    );
+    // The sync task's own reading (loaded from sync_state at start, then kept by the task).
+    let state = k.sync.snapshot().state();
     let sync = SyncHealth {
         state: state.as_str(),
         last_success: row.last_success(),
