@@ -796,3 +796,79 @@ async fn card_with_points_n(app: &common::TestApp, n: u32) -> String {
     tx.commit().await.expect("commit");
     card
 }
+
+#[tokio::test]
+async fn a_page_and_its_cursor_are_one_transaction() {
+    let app = spawn_app().await;
+    let card = app.enrol_card(5, "300.00", day(1980, 5, 1)).await;
+    let mut blocked = snapshot(&app.kiosk, &card).await;
+    blocked.state = CardState::Blocked;
+    let change = |id, body| Change {
+        id,
+        origin: Some("0002".into()),
+        body,
+    };
+    let page = ChangesAnswer {
+        changes: vec![
+            change(
+                1,
+                ChangeBody::Card {
+                    card: blocked.clone(),
+                    withdrawal: false,
+                },
+            ),
+            // Points of a card this store has never seen: refused by the database (applied
+            // after the card, so the card's change was already written in the transaction).
+            change(
+                2,
+                ChangeBody::Points {
+                    store_id: "0002".into(),
+                    ledger_seq: 1,
+                    card_number: "880009000000019".into(),
+                    kind: EntryKind::Earn,
+                    points: 10,
+                    business_day: day(2026, 3, 9),
+                },
+            ),
+        ],
+        next: 2,
+        at: Utc::now(),
+    };
+    let failed = member_kiosk::flows::sync_apply::apply_page(&app.kiosk, 0, &page).await;
+    assert!(failed.is_err());
+    assert_eq!(
+        app.lookup(&card).await["state"],
+        "active",
+        "nothing of the page applied"
+    );
+    let cursor = || async {
+        sqlx::query_scalar::<_, i64>("SELECT pull_cursor FROM sync_state")
+            .fetch_one(&app.kiosk.db.reader)
+            .await
+            .expect("cursor")
+    };
+    assert_eq!(cursor().await, 0, "and the cursor did not move");
+
+    let page = ChangesAnswer {
+        changes: vec![change(
+            1,
+            ChangeBody::Card {
+                card: blocked,
+                withdrawal: false,
+            },
+        )],
+        next: 1,
+        at: Utc::now(),
+    };
+    let applied = member_kiosk::flows::sync_apply::apply_page(&app.kiosk, 0, &page)
+        .await
+        .expect("applied");
+    assert_eq!(applied.hotlisted, 1);
+    assert_eq!(cursor().await, 1);
+    // The same page again (another run asked from the old cursor): applied once only.
+    let again = member_kiosk::flows::sync_apply::apply_page(&app.kiosk, 0, &page)
+        .await
+        .expect("skipped");
+    assert_eq!(again, Default::default());
+    assert_eq!(app.lookup(&card).await["state"], "blocked");
+}
