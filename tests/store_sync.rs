@@ -872,3 +872,40 @@ async fn a_page_and_its_cursor_are_one_transaction() {
     assert_eq!(again, Default::default());
     assert_eq!(app.lookup(&card).await["state"], "blocked");
 }
+
+#[tokio::test]
+async fn r_enr_3_online_asks_head_office_before_enrolling() {
+    let app = spawn_app().await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    ho.set_known(vec![member_kiosk::sync::protocol::KnownMember {
+        member_id: "0190aaaa-0000-7000-8000-000000000003".into(),
+        home_store: "0002".into(),
+        live_card: Some("880002000000017".into()),
+    }]);
+    let k = with_head_office(&app, ho.clone(), true);
+    let receipt = app.guest_cash_sale("Q-CHAIN", "300.00").await;
+    let request = || -> member_kiosk::flows::enrolment::EnrolmentRequest {
+        serde_json::from_value(json!({
+            "applicant": common::applicant(6, day(1980, 5, 1)), "receipts": [receipt.clone()],
+        }))
+        .expect("request")
+    };
+    let refused = member_kiosk::flows::enrolment::enrol(&k, &k.action("L01", "lounge"), request())
+        .await
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("R-ENR-3") && refused.contains("0002"),
+        "{refused}"
+    );
+    assert_eq!(app.count("members").await, 0, "nothing written");
+
+    // Head office unreachable: the store enrols on its own check (flagged at sync if need be).
+    ho.fail_next(1);
+    member_kiosk::flows::enrolment::enrol(&k, &k.action("L01", "lounge"), request())
+        .await
+        .map_err(|e| e.to_string())
+        .expect("enrolled offline");
+    assert_eq!(app.count("members").await, 1);
+}

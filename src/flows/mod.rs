@@ -9,6 +9,7 @@ pub mod card_io;
 pub mod card_rewrite;
 pub mod checkout;
 pub mod enrolment;
+pub mod enrolment_check;
 mod error;
 pub mod issuing;
 pub mod lookup;
