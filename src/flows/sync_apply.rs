@@ -87,7 +87,9 @@ pub async fn apply_changes(
                         .bind(&card.number)
                         .fetch_optional(&mut *conn)
                         .await?;
-                let state = replica::merge_card(conn, card, *withdrawal, now).await?;
+                // No origin: head office's own change (its annual review), which wins.
+                let from_review = change.origin.is_none();
+                let state = replica::merge_card(conn, card, *withdrawal, from_review, now).await?;
                 let hot = matches!(state, CardState::Blocked | CardState::Replaced);
                 if hot && before.as_deref() != Some(state.as_str()) {
                     applied.hotlisted += 1;
