@@ -1154,3 +1154,105 @@ async fn head_office_review_wins_over_the_stores_own_and_a_later_store_snapshot(
         (member_kiosk::domain::Tier::Gold, CardState::Blocked)
     );
 }
+
+/// A member and live card issued in store 0002 (as head office's feed carries them).
+fn issued_elsewhere(app: &common::TestApp, n: u64) -> (MemberSnapshot, CardSnapshot) {
+    let id = format!("0190bbbb-0000-7000-8000-{n:012}");
+    let sealer = &app.kiosk.sealer;
+    let member = MemberSnapshot {
+        id: id.clone(),
+        name: format!("会员B{n}"),
+        sex: "female".into(),
+        birth_date: "1985-07-01".into(),
+        phone: sealer.seal(&id, Field::Phone, "13900000000").expect("seal"),
+        id_document: SealedDocument {
+            kind: "passport".into(),
+            number: sealer
+                .seal(&id, Field::IdNumber, &format!("E{n:08}"))
+                .expect("seal"),
+        },
+        address: None,
+        email: None,
+        preferences: None,
+        home_store: "0002".into(),
+        id_lookup: None,
+        phone_lookup: None,
+    };
+    let number =
+        member_kiosk::domain::card_number::CardNumber::compose("88", "0002", n).expect("number");
+    let card = CardSnapshot {
+        number: number.as_str().to_owned(),
+        member_id: id,
+        tier: member_kiosk::domain::Tier::Gold,
+        state: CardState::Active,
+        valid_from: day(2026, 3, 1),
+        expiry: day(2027, 2, 28),
+        lapsed_on: None,
+        generation: 1,
+        replaces: None,
+        replaced_by: None,
+        upgrade_points_carried: 0,
+        points_debt: 0,
+        issued_store: "0002".into(),
+        issued_on: day(2026, 3, 1),
+        record_seq: 1,
+        record_key_id: None,
+    };
+    (member, card)
+}
+
+#[tokio::test]
+async fn a_card_issued_in_another_store_a_moment_ago_works_at_once_online() {
+    let app = spawn_app().await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    let k = with_head_office(&app, ho.clone(), true);
+    let (member, card) = issued_elsewhere(&app, 11);
+    ho.add_change(Some("0002"), ChangeBody::Member { member });
+    ho.add_change(
+        Some("0002"),
+        ChangeBody::Card {
+            card: card.clone(),
+            withdrawal: false,
+        },
+    );
+    // Not on file yet (the sync task has not pulled): the lookup pulls it now.
+    let view = member_kiosk::flows::lookup::lookup(&k, &card.number)
+        .await
+        .expect("found through head office");
+    assert_eq!(view.tier, member_kiosk::domain::Tier::Gold);
+    // A sale on another such card, straight away: gold discount, points on that card.
+    let (member, other) = issued_elsewhere(&app, 12);
+    ho.add_change(Some("0002"), ChangeBody::Member { member });
+    ho.add_change(
+        Some("0002"),
+        ChangeBody::Card {
+            card: other.clone(),
+            withdrawal: false,
+        },
+    );
+    let sale = redeem(&k, "R-ELSE-1", &other.number, 0, "90.00")
+        .await
+        .expect("sale with a card from store 0002");
+    assert_eq!(sale["points"]["earned"], 18, "{sale}");
+    assert_eq!(app.ledger_sum(&other.number).await, 18);
+
+    // Offline, an unknown card typed in is still unknown (nothing to ask).
+    let offline = with_head_office(&app, ho.clone(), false);
+    let (member, third) = issued_elsewhere(&app, 13);
+    ho.add_change(Some("0002"), ChangeBody::Member { member });
+    ho.add_change(
+        Some("0002"),
+        ChangeBody::Card {
+            card: third.clone(),
+            withdrawal: false,
+        },
+    );
+    let unknown = member_kiosk::flows::lookup::lookup(&offline, &third.number).await;
+    assert!(
+        matches!(
+            unknown,
+            Err(member_kiosk::flows::FlowError::NotFound { .. })
+        ),
+        "{unknown:?}"
+    );
+}

@@ -103,6 +103,9 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
         tenders: req.tenders,
         redeem_points: req.redeem_points,
     };
+    if let Some(raw) = req.card_number.as_deref() {
+        super::lookup::ensure_known(k, parse_card_number(raw)?.as_str()).await?;
+    }
     let mut conn = k.db.reader.acquire().await?;
     let member = match req.card_number.as_deref() {
         Some(raw) => {
@@ -142,6 +145,10 @@ pub async fn commit_sale(
         ..by.clone()
     };
     let workstation = action.workstation.clone();
+    // A card issued in another store a moment ago is pulled from head office first.
+    if let Some(raw) = req.card_number.as_deref() {
+        super::lookup::ensure_known(k, parse_card_number(raw)?.as_str()).await?;
+    }
     // Across the chain, a redemption needs head office's confirmation or the offline bounds
     // (flows::redemption) before the sale can commit.
     let redemption = match req.card_number.as_deref() {
