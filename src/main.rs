@@ -82,6 +82,11 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Rebuild a store whose disk died from head office (docs/sync.md §8): a new, empty
+    /// database (the configured one must not exist yet), the store's key file from its
+    /// registration and the `[head_office]` config; pulls every change from cursor 0 and
+    /// continues the outbox after what head office holds.
+    RestoreFromHeadOffice,
     /// Head-office mode: the chain's server on PostgreSQL (see docs/sync.md).
     HeadOffice(HeadOfficeArgs),
 }
@@ -221,6 +226,22 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    if let Command::RestoreFromHeadOffice = cli.command {
+        // The chain's data secret is in the store's key file: a new one would make every
+        // sealed field and blind index from head office unreadable.
+        if std::env::var_os("KIOSK_ISSUER_KEY").is_none() && !config.key_file.exists() {
+            anyhow::bail!(
+                "key file {} not found: restore needs the store's key file from its registration",
+                config.key_file.display()
+            );
+        }
+        if config.database.exists() {
+            anyhow::bail!(
+                "database {} exists: restore builds a new one (move the old file away first)",
+                config.database.display()
+            );
+        }
+    }
     let (keys, secrets) = issuer_keys(&config)?;
     let keys = Arc::new(keys);
     let card_reader: Arc<dyn CardReader> = match config.card_reader {
@@ -244,6 +265,22 @@ async fn main() -> anyhow::Result<()> {
     .context("starting the kiosk")?;
     kiosk.tray = tray;
     match cli.command {
+        Command::RestoreFromHeadOffice => {
+            let ho = member_kiosk::sync::http_client::HttpHeadOffice::from_config(
+                &kiosk.config.head_office,
+            )?
+            .context("restore needs [head_office] url, ca_file and credential")?;
+            let restored = member_kiosk::flows::restore::restore(&kiosk, &ho)
+                .await
+                .context("restoring from head office")?;
+            audit_cli(
+                &kiosk,
+                "cli.restore_from_head_office",
+                &kiosk.config.store_id,
+            )
+            .await?;
+            println!("{}", serde_json::to_string_pretty(&restored)?);
+        }
         Command::Migrate
         | Command::RotateKey
         | Command::VerifyAudit { .. }

@@ -292,6 +292,12 @@ async fn permissions_are_the_readme_table() {
         ),
         ("GET", "/api/members/{member_id}", needs("member.read")),
         ("GET", "/api/birthdays", needs("member.read")),
+        ("GET", "/api/duplicate-members", needs("member.update")),
+        (
+            "POST",
+            "/api/duplicate-members/{flag_id}/resolution",
+            needs("member.update"),
+        ),
         ("POST", "/api/members/search", needs("member.read")),
         (
             "PATCH",
@@ -600,6 +606,17 @@ async fn every_status_and_code_answered_is_documented() {
     )
     .await;
     rec.get("/api/birthdays").await;
+    rec.get("/api/duplicate-members").await;
+    rec.post(
+        "/api/duplicate-members/999/resolution",
+        json!({ "outcome": "handled" }),
+    )
+    .await;
+    rec.post(
+        "/api/duplicate-members/999/resolution",
+        json!({ "outcome": "merged" }),
+    )
+    .await;
     rec.get("/api/birthdays?date=someday").await;
     rec.post(&format!("/api/cards/{card}/parking"), json!({}))
         .await;

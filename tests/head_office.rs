@@ -3,7 +3,9 @@
 //! TLS with a test CA made by `init-tls`'s code: registration and credentials, push exactly
 //! once, conflicts, unknown versions, projections, the feed, redemption holds, enrolment
 //! check, keys and rotation, staff sign-in, the annual review, and two head-office processes
-//! ingesting at once from many concurrent pushers.
+//! ingesting at once from many concurrent pushers; a store rebuilt from head office.
+
+mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
@@ -1203,4 +1205,125 @@ async fn two_head_office_processes_ingest_concurrently_without_duplicates_or_gap
         assert_eq!(seen, all, "{store}: the reader missed or added changes");
     }
     let _ = Path::new(".");
+}
+
+// ---------------------------------------------------------------- restore (docs/sync.md §8)
+
+/// The store's ledger as a restore must rebuild it: members, cards (number, tier, state) and
+/// each card's balance.
+async fn ledger_picture(
+    k: &member_kiosk::kiosk::Kiosk,
+) -> (i64, Vec<(String, String, String, i64)>) {
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members")
+        .fetch_one(&k.db.reader)
+        .await
+        .expect("members");
+    let cards: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT c.number, c.tier, c.state, COALESCE((SELECT SUM(points) FROM points_ledger p WHERE p.card_number = c.number), 0)
+         FROM cards c ORDER BY c.number",
+    )
+    .fetch_all(&k.db.reader)
+    .await
+    .expect("cards");
+    (members, cards)
+}
+
+#[tokio::test]
+async fn a_store_whose_disk_died_is_rebuilt_from_head_office_and_never_reuses_a_seq() {
+    use member_kiosk::sync::http_client::HttpHeadOffice;
+    use member_kiosk::sync::task::{self, SyncMemory};
+    let chain = Chain::new().await;
+    let hq_proc = chain.start();
+    let credential = chain.register("0001").await;
+    let ca = std::fs::read(chain.tls_dir().join("ca.pem")).expect("ca.pem");
+    let ho = HttpHeadOffice::new(&hq_proc.url, &ca, &credential, Duration::from_secs(20))
+        .expect("client");
+
+    // Store 0001 trades: two members, card sales earning points, a loss report.
+    let old = common::spawn_app().await;
+    let birth = NaiveDate::from_ymd_opt(1980, 5, 1).expect("date");
+    let a = old.enrol_card(1, "300.00", birth).await;
+    let b = old.enrol_card(2, "6000.00", birth).await;
+    old.card_sale("R-1", &a, "1000.00", "950.00").await;
+    old.card_sale("R-2", &b, "500.00", "450.00").await;
+    let (status, body) = old
+        .post(
+            &format!("/api/cards/{b}/loss-report"),
+            json!({ "channel": "phone" }),
+        )
+        .await;
+    assert!(status == 201 || status == 200, "loss report: {body}");
+    let mut memory = SyncMemory::default();
+    for _ in 0..20 {
+        let round = task::round(&old.kiosk, &ho, &mut memory).await;
+        assert!(round.failed.is_none(), "{round:?}");
+        if !round.more {
+            break;
+        }
+    }
+    let unsent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL")
+        .fetch_one(&old.kiosk.db.reader)
+        .await
+        .expect("outbox");
+    assert_eq!(unsent, 0, "everything at head office");
+    let last_seq: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM outbox")
+        .fetch_one(&old.kiosk.db.reader)
+        .await
+        .expect("seq");
+    let before = ledger_picture(&old.kiosk).await;
+    assert_eq!(before.0, 2);
+    drop(old);
+
+    // The disk died: a new empty database, the same store and key file.
+    let new = common::spawn_app().await;
+    let restored = member_kiosk::flows::restore::restore(&new.kiosk, &ho)
+        .await
+        .expect("restored");
+    assert_eq!(restored.outbox_after, last_seq, "{restored:?}");
+    assert_eq!(restored.high_water, last_seq);
+    assert_eq!(
+        ledger_picture(&new.kiosk).await,
+        before,
+        "members, cards, balances"
+    );
+    // A second restore into the rebuilt database is refused.
+    let again = member_kiosk::flows::restore::restore(&new.kiosk, &ho).await;
+    assert!(again.is_err(), "not an empty database");
+
+    // The member's data opens with the chain's key (sealed at head office, never in clear).
+    let view = new.lookup(&a).await;
+    assert_eq!(view["member_name"], "会员1", "{view}");
+    assert_eq!(new.lookup(&b).await["state"], "blocked");
+    // Trading goes on: the outbox continues after head office's mark, and head office
+    // takes the new events (no seq reused: a reused one would be a 409 conflict).
+    new.card_sale("R-3", &a, "100.00", "95.00").await;
+    let first_new: i64 = sqlx::query_scalar("SELECT MIN(seq) FROM outbox")
+        .fetch_one(&new.kiosk.db.reader)
+        .await
+        .expect("seq");
+    assert!(first_new > last_seq, "{first_new} after {last_seq}");
+    let c = new.enrol_card(3, "300.00", birth).await;
+    assert!(
+        !before.1.iter().any(|card| card.0 == c),
+        "a new card number: {c}"
+    );
+    let mut memory = SyncMemory::default();
+    for _ in 0..20 {
+        let round = task::round(&new.kiosk, &ho, &mut memory).await;
+        assert!(round.failed.is_none() && !round.conflict, "{round:?}");
+        if !round.more {
+            break;
+        }
+    }
+    let (high_water,): (i64,) =
+        sqlx::query_as("SELECT high_water FROM stores WHERE store_id = '0001'")
+            .fetch_one(&chain.pool)
+            .await
+            .expect("stores");
+    let top: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM outbox")
+        .fetch_one(&new.kiosk.db.reader)
+        .await
+        .expect("seq");
+    assert_eq!(high_water, top, "contiguous after the restore");
+    assert_eq!(balance(&chain.pool, &a).await, new.ledger_sum(&a).await);
 }

@@ -564,6 +564,55 @@ async fn a_member_enrolled_twice_in_the_chain_is_stored_and_flagged_not_merged()
         )
         .await;
     assert_refused(&answer, 422, Some("R-ENR-3"), Some("applicant.id_document"));
+
+    // The lounge lists the flag with both members and cards; a cashier may not.
+    let (status, list) = app.get_as("L01", "lounge", "/api/duplicate-members").await;
+    assert_eq!(status, 200, "{list}");
+    let flag = &list[0];
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    let shown: Vec<&str> = [&flag["member_a"], &flag["member_b"]]
+        .iter()
+        .map(|m| m["member_id"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        shown.contains(&ours.0.as_str()) && shown.contains(&their_id),
+        "{flag}"
+    );
+    assert_eq!(
+        flag["member_a"]["personal_data"], "full",
+        "a lounge clerk reads in full"
+    );
+    assert!(flag["member_b"]["cards"]
+        .as_array()
+        .is_some_and(|c| !c.is_empty()));
+    let (status, _) = app.get_as("C01", "T01", "/api/duplicate-members").await;
+    assert_eq!(status, 403);
+    let (status, masked) = app.get_as("D01", "desk", "/api/duplicate-members").await;
+    assert_eq!(status, 403, "{masked}");
+
+    // Resolving it is audited, settles it once, and merges nothing.
+    let path = format!("/api/duplicate-members/{}/resolution", flag["id"]);
+    let body = json!({ "outcome": "not_duplicate", "note": "checked both ID cards" });
+    let (status, resolved) = app.post_as("L01", "lounge", &path, body.clone()).await;
+    assert_eq!(status, 200, "{resolved}");
+    assert_eq!(resolved["outcome"], "not_duplicate");
+    assert_eq!(resolved["resolved_by"], "L01");
+    let (status, again) = app.post_as("L01", "lounge", &path, body).await;
+    assert_eq!(status, 200, "the same decision again: {again}");
+    let other = app
+        .post_as("S01", "lounge", &path, json!({ "outcome": "handled" }))
+        .await;
+    assert_refused(&other, 409, None, Some("outcome"));
+    let (_, list) = app.get_as("L01", "lounge", "/api/duplicate-members").await;
+    assert_eq!(list, json!([]));
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'POST /api/duplicate-members/{flag_id}/resolution' AND staff_id = 'L01'",
+    )
+    .fetch_one(&app.kiosk.db.reader)
+    .await
+    .expect("audit");
+    assert_eq!(audited, 2);
+    assert_eq!(app.count("members").await, 2, "never merged");
 }
 
 /// A kiosk configured with head office (the real driver from its config) and its jobs.
@@ -924,4 +973,286 @@ async fn r_enr_3_online_asks_head_office_before_enrolling() {
         .map_err(|e| e.to_string())
         .expect("enrolled offline");
     assert_eq!(app.count("members").await, 1);
+}
+
+/// Runs `n` offline redemptions of 100 points at once on `cards` (round robin); the number
+/// that committed.
+async fn redeem_at_once(k: &Kiosk, tag: &str, cards: &[String], n: usize) -> usize {
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let (k, card) = (k.clone(), cards[i % cards.len()].clone());
+        let receipt = format!("R-{tag}-{i}");
+        tasks.spawn(async move { redeem(&k, &receipt, &card, 100, "85.00").await });
+    }
+    let mut passed = 0;
+    while let Some(done) = tasks.join_next().await {
+        match done.expect("task") {
+            Ok(_) => passed += 1,
+            Err(e) => assert!(e.contains("R-PTS-7"), "{e}"),
+        }
+    }
+    passed
+}
+
+#[tokio::test]
+async fn concurrent_offline_redemptions_never_pass_the_card_allowance_together() {
+    let app = spawn_app().await;
+    let card = card_with_points(&app).await;
+    let k = with_head_office(&app, Arc::new(MemoryHeadOffice::default()), false);
+    // 20 tills at once, 100 points each, on one card with 1,000 points: the allowance (500)
+    // lets exactly five through, however the requests interleave.
+    let passed = redeem_at_once(&k, "CARD", std::slice::from_ref(&card), 20).await;
+    assert_eq!(passed, 5);
+    let mut conn = k.db.reader.acquire().await.expect("conn");
+    let offline = member_kiosk::store::sync_state::offline_redeemed(&mut conn, Some(&card))
+        .await
+        .expect("sum");
+    assert_eq!(offline, 500);
+    let redeemed: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(SUM(points), 0) FROM points_ledger WHERE card_number = ?1 AND kind = 'redeem'",
+    )
+    .bind(&card)
+    .fetch_one(&mut *conn)
+    .await
+    .expect("ledger");
+    assert_eq!(redeemed, -500, "the ledger agrees: five redemptions");
+}
+
+#[tokio::test]
+async fn concurrent_offline_redemptions_never_pass_the_store_budget_together() {
+    let app = spawn_app().await;
+    let mut cards = Vec::new();
+    for n in 3..7 {
+        cards.push(card_with_points_n(&app, n).await);
+    }
+    let k = with_head_office(&app, Arc::new(MemoryHeadOffice::default()), false);
+    // A policy version with a store budget of 300 points (allowance per card still 500).
+    let mut policy = member_kiosk::domain::policy::Policy::charter_default();
+    policy.version = 2;
+    policy.offline.store_budget_points = 300;
+    let mut conn = k.db.writer.acquire().await.expect("conn");
+    member_kiosk::store::policy::insert_if_new(&mut conn, &policy, app.clock.now())
+        .await
+        .expect("policy stored");
+    drop(conn);
+    k.remember_policy(policy);
+    let passed = redeem_at_once(&k, "STORE", &cards, 24).await;
+    assert_eq!(passed, 3);
+    let mut conn = k.db.reader.acquire().await.expect("conn");
+    let offline = member_kiosk::store::sync_state::offline_redeemed(&mut conn, None)
+        .await
+        .expect("sum");
+    assert_eq!(offline, 300);
+}
+
+/// Appends head office's own change (no origin: its annual review) to the fake feed.
+fn add_review_change(hq: &Shared, card: CardSnapshot) {
+    let mut hq = hq.lock().expect("lock");
+    let id = hq.changes.len() as i64 + 1;
+    hq.changes.push(Change {
+        id,
+        origin: None,
+        body: ChangeBody::Card {
+            card,
+            withdrawal: false,
+        },
+    });
+}
+
+#[tokio::test]
+async fn head_office_review_wins_over_the_stores_own_and_a_later_store_snapshot() {
+    let (addr, hq, ca) = fake_head_office().await;
+    let app = spawn_app().await;
+    let ho = client(addr, &ca, Duration::from_secs(5));
+    let mut memory = SyncMemory::default();
+    let card = app.enrol_card(7, "6000.00", day(1980, 5, 1)).await;
+    let issued = snapshot(&app.kiosk, &card).await;
+    assert_eq!(issued.tier, member_kiosk::domain::Tier::Gold);
+    let next_from = issued.expiry + chrono::Days::new(1);
+    let next_expiry = issued.expiry + chrono::Months::new(12);
+
+    // Offline, this store's own review saw only its own spend and downgraded the card.
+    sqlx::query("UPDATE cards SET tier = 'vip', valid_from = ?2, expiry = ?3 WHERE number = ?1")
+        .bind(&card)
+        .bind(next_from.to_string())
+        .bind(next_expiry.to_string())
+        .execute(&app.kiosk.db.writer)
+        .await
+        .expect("own review");
+    // Head office's review over the chain's spend renewed it at gold for the same term.
+    let mut renewed = issued.clone();
+    renewed.valid_from = next_from;
+    renewed.expiry = next_expiry;
+    add_review_change(&hq, renewed.clone());
+    let round = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert!(round.failed.is_none(), "{round:?}");
+    let now = snapshot(&app.kiosk, &card).await;
+    assert_eq!(
+        (now.tier, now.valid_from, now.expiry),
+        (member_kiosk::domain::Tier::Gold, next_from, next_expiry),
+        "head office wins on merge"
+    );
+
+    // Later: another store's own offline review (same term, downgraded), then a snapshot
+    // from before the review (old term, inactive): neither undoes head office's review.
+    let mut theirs = renewed.clone();
+    theirs.tier = member_kiosk::domain::Tier::Vip;
+    add_change(
+        &hq,
+        "0003",
+        ChangeBody::Card {
+            card: theirs,
+            withdrawal: false,
+        },
+    );
+    let mut old = issued.clone();
+    old.state = CardState::Inactive;
+    old.lapsed_on = Some(issued.expiry);
+    add_change(
+        &hq,
+        "0003",
+        ChangeBody::Card {
+            card: old,
+            withdrawal: false,
+        },
+    );
+    memory = SyncMemory::default();
+    let round = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert!(round.failed.is_none(), "{round:?}");
+    assert_eq!(round.pulled, 2);
+    let now = snapshot(&app.kiosk, &card).await;
+    assert_eq!(
+        (now.tier, now.state, now.expiry, now.lapsed_on),
+        (
+            member_kiosk::domain::Tier::Gold,
+            CardState::Active,
+            next_expiry,
+            None
+        ),
+        "a store's later snapshot does not undo the review"
+    );
+
+    // A loss report in another store still blocks it (precedence), keeping the review's tier.
+    let mut blocked = renewed.clone();
+    blocked.state = CardState::Blocked;
+    blocked.tier = member_kiosk::domain::Tier::Vip;
+    add_change(
+        &hq,
+        "0003",
+        ChangeBody::Card {
+            card: blocked,
+            withdrawal: false,
+        },
+    );
+    memory = SyncMemory::default();
+    let round = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert!(round.failed.is_none(), "{round:?}");
+    assert_eq!(round.pulled, 1);
+    let now = snapshot(&app.kiosk, &card).await;
+    assert_eq!(
+        (now.tier, now.state),
+        (member_kiosk::domain::Tier::Gold, CardState::Blocked)
+    );
+}
+
+/// A member and live card issued in store 0002 (as head office's feed carries them).
+fn issued_elsewhere(app: &common::TestApp, n: u64) -> (MemberSnapshot, CardSnapshot) {
+    let id = format!("0190bbbb-0000-7000-8000-{n:012}");
+    let sealer = &app.kiosk.sealer;
+    let member = MemberSnapshot {
+        id: id.clone(),
+        name: format!("会员B{n}"),
+        sex: "female".into(),
+        birth_date: "1985-07-01".into(),
+        phone: sealer.seal(&id, Field::Phone, "13900000000").expect("seal"),
+        id_document: SealedDocument {
+            kind: "passport".into(),
+            number: sealer
+                .seal(&id, Field::IdNumber, &format!("E{n:08}"))
+                .expect("seal"),
+        },
+        address: None,
+        email: None,
+        preferences: None,
+        home_store: "0002".into(),
+        id_lookup: None,
+        phone_lookup: None,
+    };
+    let number =
+        member_kiosk::domain::card_number::CardNumber::compose("88", "0002", n).expect("number");
+    let card = CardSnapshot {
+        number: number.as_str().to_owned(),
+        member_id: id,
+        tier: member_kiosk::domain::Tier::Gold,
+        state: CardState::Active,
+        valid_from: day(2026, 3, 1),
+        expiry: day(2027, 2, 28),
+        lapsed_on: None,
+        generation: 1,
+        replaces: None,
+        replaced_by: None,
+        upgrade_points_carried: 0,
+        points_debt: 0,
+        issued_store: "0002".into(),
+        issued_on: day(2026, 3, 1),
+        record_seq: 1,
+        record_key_id: None,
+    };
+    (member, card)
+}
+
+#[tokio::test]
+async fn a_card_issued_in_another_store_a_moment_ago_works_at_once_online() {
+    let app = spawn_app().await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    let k = with_head_office(&app, ho.clone(), true);
+    let (member, card) = issued_elsewhere(&app, 11);
+    ho.add_change(Some("0002"), ChangeBody::Member { member });
+    ho.add_change(
+        Some("0002"),
+        ChangeBody::Card {
+            card: card.clone(),
+            withdrawal: false,
+        },
+    );
+    // Not on file yet (the sync task has not pulled): the lookup pulls it now.
+    let view = member_kiosk::flows::lookup::lookup(&k, &card.number)
+        .await
+        .expect("found through head office");
+    assert_eq!(view.tier, member_kiosk::domain::Tier::Gold);
+    // A sale on another such card, straight away: gold discount, points on that card.
+    let (member, other) = issued_elsewhere(&app, 12);
+    ho.add_change(Some("0002"), ChangeBody::Member { member });
+    ho.add_change(
+        Some("0002"),
+        ChangeBody::Card {
+            card: other.clone(),
+            withdrawal: false,
+        },
+    );
+    let sale = redeem(&k, "R-ELSE-1", &other.number, 0, "90.00")
+        .await
+        .expect("sale with a card from store 0002");
+    assert_eq!(sale["points"]["earned"], 18, "{sale}");
+    assert_eq!(app.ledger_sum(&other.number).await, 18);
+
+    // Offline, an unknown card typed in is still unknown (nothing to ask).
+    let offline = with_head_office(&app, ho.clone(), false);
+    let (member, third) = issued_elsewhere(&app, 13);
+    ho.add_change(Some("0002"), ChangeBody::Member { member });
+    ho.add_change(
+        Some("0002"),
+        ChangeBody::Card {
+            card: third.clone(),
+            withdrawal: false,
+        },
+    );
+    let unknown = member_kiosk::flows::lookup::lookup(&offline, &third.number).await;
+    assert!(
+        matches!(
+            unknown,
+            Err(member_kiosk::flows::FlowError::NotFound { .. })
+        ),
+        "{unknown:?}"
+    );
 }

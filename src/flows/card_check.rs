@@ -30,6 +30,21 @@ fn plain(verdict: Verdict, message: &str, apdus: u32) -> CardCheck {
 
 /// Judges a read against the ledger.
 pub async fn check(k: &Kiosk, read: &CardRead) -> Result<CardCheck, FlowError> {
+    let first = {
+        let mut conn = k.db.reader.acquire().await?;
+        check_in(&mut conn, &k.sealer, read, k.today()).await?
+    };
+    // A genuine card unknown here (issued in another store): head office is asked now.
+    let Some(number) = first
+        .card_number
+        .as_deref()
+        .filter(|_| first.verdict == Verdict::Unknown)
+    else {
+        return Ok(first);
+    };
+    if !super::lookup::ensure_known(k, number).await? {
+        return Ok(first);
+    }
     let mut conn = k.db.reader.acquire().await?;
     check_in(&mut conn, &k.sealer, read, k.today()).await
 }

@@ -103,6 +103,9 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
         tenders: req.tenders,
         redeem_points: req.redeem_points,
     };
+    if let Some(raw) = req.card_number.as_deref() {
+        super::lookup::ensure_known(k, parse_card_number(raw)?.as_str()).await?;
+    }
     let mut conn = k.db.reader.acquire().await?;
     let member = match req.card_number.as_deref() {
         Some(raw) => {
@@ -142,6 +145,10 @@ pub async fn commit_sale(
         ..by.clone()
     };
     let workstation = action.workstation.clone();
+    // A card issued in another store a moment ago is pulled from head office first.
+    if let Some(raw) = req.card_number.as_deref() {
+        super::lookup::ensure_known(k, parse_card_number(raw)?.as_str()).await?;
+    }
     // Across the chain, a redemption needs head office's confirmation or the offline bounds
     // (flows::redemption) before the sale can commit.
     let redemption = match req.card_number.as_deref() {
@@ -277,7 +284,7 @@ pub fn request_hash(request: &impl Serialize) -> String {
 struct Sale {
     action: Action,
     /// Who allowed the sale's redemption (None: no redemption, or no head office).
-    redemption: Option<RedemptionAuthority>,
+    redemption: Option<super::redemption::Authorised>,
     policy: Arc<Policy>,
     request: SaleRequest,
     /// The request's idempotency hash.
@@ -436,7 +443,11 @@ fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
     let answer =
         serde_json::to_string(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
     let member_id = member.as_ref().map(|m| m.0.member.id.as_str());
-    let redemption = sale.redemption.filter(|_| receipt.quote.redeem_points > 0);
+    let redemption = sale
+        .redemption
+        .as_ref()
+        .map(|a| a.authority)
+        .filter(|_| receipt.quote.redeem_points > 0);
     let event = sale_event(
         &receipt, &basket, &cash_like, cash_paid, member_id, redemption,
     )
@@ -545,6 +556,19 @@ fn commit_one(
             ));
         }
         let priced = priced_at_commit(conn, sale, job.priced).await?;
+        // Offline, the bounds are checked again here, in the serial writer's transaction,
+        // against every offline redemption committed before this one (R-PTS-7).
+        if let (Some(authorised), Some(holder)) = (&sale.redemption, &priced.holder) {
+            if priced.receipt.quote.redeem_points > 0 {
+                authorised
+                    .recheck(
+                        conn,
+                        &holder.card.number,
+                        priced.receipt.quote.redeem_points,
+                    )
+                    .await?;
+            }
+        }
         let print_job = print_jobs::insert_serialised(
             conn,
             &action.workstation,
@@ -619,7 +643,7 @@ fn commit_one(
         };
         audit::append(conn, job.secrets.audit_key(), &entry).await?;
         // Counted against the offline bounds until head office acknowledges this sale.
-        if let (Some(authority), Some(holder)) = (sale.redemption, holder) {
+        if let (Some(authorised), Some(holder)) = (&sale.redemption, holder) {
             let points = priced.receipt.quote.redeem_points;
             if points > 0 {
                 store::sync_state::record_redemption(
@@ -627,7 +651,7 @@ fn commit_one(
                     &req.receipt_no,
                     &holder.card.number,
                     points,
-                    authority,
+                    authorised.authority,
                     action.today,
                     action.now,
                 )

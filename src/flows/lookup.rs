@@ -36,6 +36,24 @@ pub async fn load_card(
         })
 }
 
+/// Makes sure a card number is on file before a counter is told it is unknown: a card
+/// issued in another store is pulled from head office now when it is reachable
+/// (`sync_apply::pull_now`). True if the card is on file (now).
+pub async fn ensure_known(k: &Kiosk, number: &str) -> Result<bool, FlowError> {
+    if on_file(k, number).await? {
+        return Ok(true);
+    }
+    if super::sync_apply::pull_now(k).await == 0 {
+        return Ok(false);
+    }
+    on_file(k, number).await
+}
+
+async fn on_file(k: &Kiosk, number: &str) -> Result<bool, FlowError> {
+    let mut conn = k.db.reader.acquire().await?;
+    Ok(store::cards::find(&mut conn, number).await?.is_some())
+}
+
 /// The pricing context of a card usable today, from its points `standing` on that day; a
 /// card that isn't usable is refused with the rule that says why.
 pub fn member_context(
@@ -97,6 +115,7 @@ pub async fn view(
 /// GET a card by number.
 pub async fn lookup(k: &Kiosk, raw_number: &str) -> Result<CardView, FlowError> {
     let number = parse_card_number(raw_number)?;
+    ensure_known(k, number.as_str()).await?;
     let mut conn = k.db.reader.acquire().await?;
     let (card, member) = load_card(&mut conn, &k.sealer, &number).await?;
     view(&mut conn, &card, &member, k.today()).await

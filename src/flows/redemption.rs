@@ -10,6 +10,7 @@ use sqlx::SqliteConnection;
 use super::FlowError;
 use crate::domain::events::RedemptionAuthority;
 use crate::domain::offline::{self, OfflineStanding};
+use crate::domain::policy::OfflineLimits;
 use crate::domain::RuleViolation;
 use crate::kiosk::Kiosk;
 use crate::store::{sync_state, StoreError};
@@ -19,6 +20,39 @@ use crate::sync::protocol::RedemptionRequest;
 /// The longest a till waits for head office's confirmation before the offline bounds decide.
 const CONFIRM_WITHIN: Duration = Duration::from_secs(3);
 
+/// Who allowed a redemption; for an offline one, what the bounds were checked against, so
+/// the sale's transaction can check them again where concurrent sales can't race.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authorised {
+    pub authority: RedemptionAuthority,
+    /// Offline only: the limits in force and the store's standing when it was asked.
+    pub offline: Option<(OfflineLimits, OfflineStanding)>,
+}
+
+impl Authorised {
+    /// The offline bounds again, inside the sale's transaction (the serial writer): the
+    /// card's and the store's offline redemptions as committed so far, this one's `points`
+    /// on top. Two concurrent redemptions may both pass [`authorise`] on a reader; only one
+    /// passes here if together they exceed a bound.
+    pub async fn recheck(
+        &self,
+        conn: &mut SqliteConnection,
+        card_number: &str,
+        points: i64,
+    ) -> Result<(), FlowError> {
+        let Some((limits, standing)) = &self.offline else {
+            return Ok(());
+        };
+        let standing = OfflineStanding {
+            card_offline_points: sync_state::offline_redeemed(conn, Some(card_number)).await?,
+            store_offline_points: sync_state::offline_redeemed(conn, None).await?,
+            ..*standing
+        };
+        offline::redemption_allowed(limits, &standing, points)
+            .map_err(|v| v.on_field("redeem_points").into())
+    }
+}
+
 /// Authorises redeeming `points` on `card_number` for sale `receipt_no`, or refuses under
 /// R-PTS-7. None: no head office, no authority to record.
 pub async fn authorise(
@@ -26,7 +60,7 @@ pub async fn authorise(
     card_number: &str,
     receipt_no: &str,
     points: i64,
-) -> Result<Option<RedemptionAuthority>, FlowError> {
+) -> Result<Option<Authorised>, FlowError> {
     let Some(head_office) = k.head_office.clone() else {
         return Ok(None);
     };
@@ -54,7 +88,12 @@ pub async fn authorise(
             )),
         };
         match answer {
-            Ok(a) if a.approved => return Ok(Some(RedemptionAuthority::HeadOffice)),
+            Ok(a) if a.approved => {
+                return Ok(Some(Authorised {
+                    authority: RedemptionAuthority::HeadOffice,
+                    offline: None,
+                }))
+            }
             Ok(a) => {
                 return Err(RuleViolation::new(
                     "R-PTS-7",
@@ -88,9 +127,15 @@ pub async fn authorise(
         card_offline_points,
         store_offline_points,
     };
-    offline::redemption_allowed(&k.policy(k.today()).offline, &standing, points)
+    let limits = k.policy(k.today()).offline.clone();
+    // A first check on a reader (a quick refusal); the binding one is `recheck`, in the
+    // sale's transaction.
+    offline::redemption_allowed(&limits, &standing, points)
         .map_err(|v| v.on_field("redeem_points"))?;
-    Ok(Some(RedemptionAuthority::Offline))
+    Ok(Some(Authorised {
+        authority: RedemptionAuthority::Offline,
+        offline: Some((limits, standing)),
+    }))
 }
 
 /// The sum of this store's own entries on the card that head office has not acknowledged

@@ -87,7 +87,9 @@ pub async fn apply_changes(
                         .bind(&card.number)
                         .fetch_optional(&mut *conn)
                         .await?;
-                let state = replica::merge_card(conn, card, *withdrawal, now).await?;
+                // No origin: head office's own change (its annual review), which wins.
+                let from_review = change.origin.is_none();
+                let state = replica::merge_card(conn, card, *withdrawal, from_review, now).await?;
                 let hot = matches!(state, CardState::Blocked | CardState::Replaced);
                 if hot && before.as_deref() != Some(state.as_str()) {
                     applied.hotlisted += 1;
@@ -173,4 +175,55 @@ pub async fn apply_changes(
         }
     }
     Ok((applied, policies))
+}
+
+/// The longest a counter waits for head office when a card is unknown here.
+const PULL_NOW_WITHIN: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A card unknown here may have been issued in another store moments ago (issue 11 item 4:
+/// it works at once online): when head office is reachable, the change feed is pulled now,
+/// page by page from the stored cursor, before the counter is told "unknown". Returns the
+/// changes applied; head office not configured, offline or slow (3 s): none.
+pub async fn pull_now(k: &Kiosk) -> usize {
+    let Some(head_office) = k.head_office.clone() else {
+        return 0;
+    };
+    if !k.sync.snapshot().online() {
+        return 0;
+    }
+    let pull = async {
+        let mut pulled = 0;
+        // At most a few pages: a store far behind catches up in its sync task.
+        for _ in 0..4 {
+            let after = {
+                let mut conn = k.db.reader.acquire().await?;
+                sync_state::load(&mut conn).await?.pull_cursor
+            };
+            let page = head_office
+                .changes(after, crate::sync::task::PAGE)
+                .await
+                .map_err(|e| FlowError::Internal(format!("head office: {e}")))?;
+            let more = page.changes.len() >= crate::sync::task::PAGE as usize;
+            apply_page(k, after, &page).await?;
+            pulled += page.changes.len();
+            if !more {
+                break;
+            }
+        }
+        Ok::<usize, FlowError>(pulled)
+    };
+    match tokio::time::timeout(PULL_NOW_WITHIN, pull).await {
+        Ok(Ok(pulled)) => {
+            k.sync.succeeded(k.clock.now(), true);
+            pulled
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "pulling head office's changes for an unknown card failed");
+            0
+        }
+        Err(_) => {
+            tracing::warn!("head office did not answer in time for an unknown card");
+            0
+        }
+    }
 }

@@ -23,7 +23,7 @@ use crate::card::keys::Keyring;
 use crate::domain::staff::Role;
 use crate::sync::protocol::{
     ChainKeys, ChangesAnswer, EnrolmentCheck, EnrolmentCheckAnswer, PushAnswer, PushRequest,
-    RedemptionAnswer, RedemptionRequest,
+    RedemptionAnswer, RedemptionRequest, StoreStatus,
 };
 
 /// A push of 1,000 large sales stays well under this.
@@ -36,6 +36,7 @@ pub fn router(ho: HeadOffice) -> Router {
         .route("/sync/v1/redemptions", post(redeem))
         .route("/sync/v1/enrolment-check", post(enrolment_check))
         .route("/sync/v1/keys", get(chain_keys))
+        .route("/sync/v1/status", get(store_status))
         .route("/api/hq/sessions", post(sign_in))
         .route("/api/hq/stores", get(stores))
         .route("/api/hq/reports/debts", get(debts))
@@ -88,6 +89,9 @@ struct ChangesQuery {
     #[serde(default)]
     after: i64,
     limit: Option<i64>,
+    /// The store's own changes too (a store rebuilding itself from head office).
+    #[serde(default)]
+    include_own: bool,
 }
 
 async fn changes(
@@ -98,7 +102,29 @@ async fn changes(
     let store_id = store(&ho, &headers).await?;
     let Query(q) = query.map_err(|e| HqError::Invalid(e.body_text()))?;
     let limit = q.limit.unwrap_or(500);
-    Ok(Json(feed::page(&ho.pool, &store_id, q.after, limit).await?))
+    // No store id is empty: excluding "" leaves nobody's changes out.
+    let leave_out = if q.include_own { "" } else { store_id.as_str() };
+    Ok(Json(feed::page(&ho.pool, leave_out, q.after, limit).await?))
+}
+
+/// The asking store's high-water mark and highest stored seq (docs/sync.md §8).
+async fn store_status(
+    State(ho): State<HeadOffice>,
+    headers: HeaderMap,
+) -> Result<Json<StoreStatus>, HqError> {
+    let store_id = store(&ho, &headers).await?;
+    let (high_water, max_seq): (i64, i64) = sqlx::query_as(
+        "SELECT s.high_water, COALESCE((SELECT MAX(seq) FROM events e WHERE e.store_id = s.store_id), 0)
+         FROM stores s WHERE s.store_id = $1",
+    )
+    .bind(&store_id)
+    .fetch_one(&ho.pool)
+    .await?;
+    Ok(Json(StoreStatus {
+        store_id,
+        high_water,
+        max_seq,
+    }))
 }
 
 async fn redeem(

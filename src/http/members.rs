@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use super::error::{ApiError, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::staff::Permission;
+use crate::flows::duplicates::{self, DuplicateFlag, Resolution};
 use crate::flows::enrolment::{
     self, EnrolmentRequest, EnrolmentResult, QualifyingSpend, ReceiptCheck,
 };
@@ -113,6 +114,33 @@ pub async fn birthdays(
 ) -> Result<Json<Vec<Greeting>>, ApiError> {
     Ok(Json(
         services::greeting_list(&k, q.date.unwrap_or_else(|| k.today())).await?,
+    ))
+}
+
+/// Members enrolled twice in the chain (found at sync), each flag with both members and
+/// cards, for the lounge to settle; personal data masked unless the role may read it.
+#[utoipa::path(get, path = "/api/duplicate-members", security(("session" = ["member.update"])), tag = "lounge", responses((status = 200, body = [DuplicateFlag])))]
+pub async fn duplicate_members(
+    State(k): State<Kiosk>,
+    session: Session,
+) -> Result<Json<Vec<DuplicateFlag>>, ApiError> {
+    Ok(Json(duplicates::open(&k, reveal_for(&session)).await?))
+}
+
+/// Settle a duplicate-member flag (`not_duplicate` or `handled`, with a note): audited; the
+/// members are never merged by it.
+#[utoipa::path(post, path = "/api/duplicate-members/{flag_id}/resolution", security(("session" = ["member.update"])), tag = "lounge", request_body = Resolution,
+    params(("flag_id" = i64, Path)),
+    responses((status = 200, body = DuplicateFlag), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn resolve_duplicate(
+    State(k): State<Kiosk>,
+    session: Session,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(resolution): ApiJson<Resolution>,
+) -> Result<Json<DuplicateFlag>, ApiError> {
+    let action = k.action_by(&session);
+    Ok(Json(
+        duplicates::resolve(&k, &action, id, resolution, reveal_for(&session)).await?,
     ))
 }
 

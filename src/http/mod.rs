@@ -76,6 +76,8 @@ pub(crate) fn routes() -> OpenApiRouter<Kiosk> {
         .routes(routes!(members::get))
         .routes(routes!(members::update_contact))
         .routes(routes!(members::birthdays))
+        .routes(routes!(members::duplicate_members))
+        .routes(routes!(members::resolve_duplicate))
         .routes(routes!(readers::list))
         .routes(routes!(readers::events))
         .routes(routes!(readers::read))

@@ -97,13 +97,17 @@ async fn card_exists(conn: &mut SqliteConnection, number: &str) -> Result<bool, 
 }
 
 /// Merges head office's copy of a card into ours: state by precedence (never back to active
-/// except an explicit withdrawal), head office's tier and term (it wins on merge: the annual
-/// review), the highest record seq. A local card's own debt is kept (debts arrive as their own
-/// changes). Returns the state now on file.
+/// except an explicit withdrawal), the highest record seq. A local card's own debt is kept
+/// (debts arrive as their own changes). `from_review`: the change is head office's own (no
+/// origin: its annual review), which wins on merge — it sets the tier and the term and is
+/// remembered (`hq_review_expiry`), so a store's snapshot for a term up to that one (its own
+/// offline review, or a change it made before it saw head office's) never sets them back.
+/// Returns the state now on file.
 pub async fn merge_card(
     conn: &mut SqliteConnection,
     c: &CardSnapshot,
     withdrawal: bool,
+    from_review: bool,
     now: DateTime<Utc>,
 ) -> Result<CardState, StoreError> {
     // A replacement chain may arrive in either order: a link to a card not on file yet is
@@ -116,74 +120,105 @@ pub async fn merge_card(
         Some(n) if card_exists(conn, n).await? => Some(n.clone()),
         _ => None,
     };
-    let local: Option<(String, i64)> =
-        sqlx::query_as("SELECT state, record_seq FROM cards WHERE number = ?1")
+    let local: Option<(String, i64, Option<String>)> =
+        sqlx::query_as("SELECT state, record_seq, hq_review_expiry FROM cards WHERE number = ?1")
             .bind(&c.number)
             .fetch_optional(&mut *conn)
             .await?;
-    let state = match &local {
-        None => c.state,
-        Some((s, _)) => merged_state(
-            CardState::parse(s).ok_or(StoreError::Corrupt("cards.state"))?,
-            c.state,
-            withdrawal,
-        ),
-    };
     let lapsed = c.lapsed_on.map(day);
-    match local {
-        None => {
-            sqlx::query(
-                "INSERT INTO cards (number, member_id, tier, state, valid_from, expiry, lapsed_on, generation, replaces, replaced_by, upgrade_points_carried, points_debt, issued_store, issued_on, created_at, updated_at, record_seq, record_key_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17)",
-            )
-            .bind(&c.number)
-            .bind(&c.member_id)
-            .bind(c.tier.as_str())
-            .bind(state.as_str())
-            .bind(day(c.valid_from))
-            .bind(day(c.expiry))
-            .bind(&lapsed)
-            .bind(c.generation)
-            .bind(&replaces)
-            .bind(&replaced_by)
-            .bind(c.upgrade_points_carried)
-            .bind(c.points_debt.max(0))
-            .bind(&c.issued_store)
-            .bind(day(c.issued_on))
-            .bind(now.to_rfc3339())
-            .bind(c.record_seq)
-            .bind(c.record_key_id)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Some((_, local_seq)) => {
-            let newer_record = c.record_seq >= local_seq;
-            sqlx::query(
-                "UPDATE cards SET tier = ?2, state = ?3, valid_from = ?4, expiry = ?5, lapsed_on = ?6,
-                     generation = ?7, replaces = COALESCE(?8, replaces), replaced_by = COALESCE(?9, replaced_by),
-                     upgrade_points_carried = ?10, updated_at = ?11,
-                     record_seq = MAX(record_seq, ?12),
-                     record_key_id = CASE WHEN ?13 THEN ?14 ELSE record_key_id END
-                 WHERE number = ?1",
-            )
-            .bind(&c.number)
-            .bind(c.tier.as_str())
-            .bind(state.as_str())
-            .bind(day(c.valid_from))
-            .bind(day(c.expiry))
-            .bind(&lapsed)
-            .bind(c.generation)
-            .bind(&replaces)
-            .bind(&replaced_by)
-            .bind(c.upgrade_points_carried)
-            .bind(now.to_rfc3339())
-            .bind(c.record_seq)
-            .bind(newer_record)
-            .bind(c.record_key_id)
-            .execute(&mut *conn)
-            .await?;
-        }
+    let review_expiry = if from_review {
+        Some(day(c.expiry))
+    } else {
+        None
+    };
+    let Some((local_state, local_seq, hq_review_expiry)) = local else {
+        sqlx::query(
+            "INSERT INTO cards (number, member_id, tier, state, valid_from, expiry, lapsed_on, generation, replaces, replaced_by, upgrade_points_carried, points_debt, issued_store, issued_on, created_at, updated_at, record_seq, record_key_id, hq_review_expiry)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18)",
+        )
+        .bind(&c.number)
+        .bind(&c.member_id)
+        .bind(c.tier.as_str())
+        .bind(c.state.as_str())
+        .bind(day(c.valid_from))
+        .bind(day(c.expiry))
+        .bind(&lapsed)
+        .bind(c.generation)
+        .bind(&replaces)
+        .bind(&replaced_by)
+        .bind(c.upgrade_points_carried)
+        .bind(c.points_debt.max(0))
+        .bind(&c.issued_store)
+        .bind(day(c.issued_on))
+        .bind(now.to_rfc3339())
+        .bind(c.record_seq)
+        .bind(c.record_key_id)
+        .bind(&review_expiry)
+        .execute(&mut *conn)
+        .await?;
+        link_replacements(conn, c).await?;
+        return Ok(c.state);
+    };
+    let local_state = CardState::parse(&local_state).ok_or(StoreError::Corrupt("cards.state"))?;
+    // Head office reviewed this card for a term this snapshot does not go beyond: the tier,
+    // the term and whether it is active or inactive stay as head office's review left them
+    // (a later store change of the same term may still block, replace or reactivate it).
+    let reviewed = !from_review
+        && hq_review_expiry
+            .as_deref()
+            .is_some_and(|h| day(c.expiry).as_str() <= h);
+    let stale_term = reviewed
+        && hq_review_expiry
+            .as_deref()
+            .is_some_and(|h| day(c.expiry).as_str() < h);
+    let mut state = merged_state(local_state, c.state, withdrawal);
+    if stale_term
+        && matches!(local_state, CardState::Active | CardState::Inactive)
+        && matches!(state, CardState::Active | CardState::Inactive)
+    {
+        state = local_state;
     }
+    let newer_record = c.record_seq >= local_seq;
+    sqlx::query(
+        "UPDATE cards SET tier = CASE WHEN ?15 THEN tier ELSE ?2 END, state = ?3,
+             valid_from = CASE WHEN ?15 THEN valid_from ELSE ?4 END,
+             expiry = CASE WHEN ?15 THEN expiry ELSE ?5 END,
+             lapsed_on = CASE WHEN ?15 AND ?16 THEN lapsed_on ELSE ?6 END,
+             generation = ?7, replaces = COALESCE(?8, replaces), replaced_by = COALESCE(?9, replaced_by),
+             upgrade_points_carried = ?10, updated_at = ?11,
+             record_seq = MAX(record_seq, ?12),
+             record_key_id = CASE WHEN ?13 THEN ?14 ELSE record_key_id END,
+             hq_review_expiry = COALESCE(?17, hq_review_expiry)
+         WHERE number = ?1",
+    )
+    .bind(&c.number)
+    .bind(c.tier.as_str())
+    .bind(state.as_str())
+    .bind(day(c.valid_from))
+    .bind(day(c.expiry))
+    .bind(&lapsed)
+    .bind(c.generation)
+    .bind(&replaces)
+    .bind(&replaced_by)
+    .bind(c.upgrade_points_carried)
+    .bind(now.to_rfc3339())
+    .bind(c.record_seq)
+    .bind(newer_record)
+    .bind(c.record_key_id)
+    .bind(reviewed)
+    .bind(stale_term)
+    .bind(&review_expiry)
+    .execute(&mut *conn)
+    .await?;
+    link_replacements(conn, c).await?;
+    Ok(state)
+}
+
+/// Fills the halves of replacement links and duplicate flags that waited for this card.
+async fn link_replacements(
+    conn: &mut SqliteConnection,
+    c: &CardSnapshot,
+) -> Result<(), StoreError> {
     // The other half of a replacement link that arrived first.
     if let Some(old) = &c.replaces {
         sqlx::query(
@@ -209,7 +244,7 @@ pub async fn merge_card(
         .bind(&c.member_id)
         .execute(&mut *conn)
         .await?;
-    Ok(state)
+    Ok(())
 }
 
 /// A points entry of another store, keyed by its origin (store, ledger seq): applied once.
@@ -285,13 +320,65 @@ pub async fn alarm(
     Ok(())
 }
 
-/// Open duplicate-member flags for the lounge: (member_a, member_b, card_a, card_b, found_at).
-pub async fn open_duplicates(
-    conn: &mut SqliteConnection,
-) -> Result<Vec<(String, String, Option<String>, Option<String>, String)>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT member_a, member_b, card_a, card_b, found_at FROM duplicate_members WHERE resolved_at IS NULL ORDER BY id",
-    )
+/// A duplicate-member flag as stored (`duplicate_members`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DuplicateRow {
+    pub id: i64,
+    pub id_kind: String,
+    pub member_a: String,
+    pub member_b: String,
+    pub card_a: Option<String>,
+    pub card_b: Option<String>,
+    pub found_at: String,
+    pub resolved_at: Option<String>,
+    pub resolved_by: Option<String>,
+    pub outcome: Option<String>,
+    pub note: Option<String>,
+}
+
+const DUPLICATE_COLUMNS: &str = "id, id_kind, member_a, member_b, card_a, card_b, found_at, resolved_at, resolved_by, outcome, note";
+
+/// Open duplicate-member flags for the lounge, oldest first.
+pub async fn open_duplicates(conn: &mut SqliteConnection) -> Result<Vec<DuplicateRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {DUPLICATE_COLUMNS} FROM duplicate_members WHERE resolved_at IS NULL ORDER BY id"
+    ))
     .fetch_all(conn)
     .await?)
+}
+
+/// One flag, open or resolved.
+pub async fn duplicate(
+    conn: &mut SqliteConnection,
+    id: i64,
+) -> Result<Option<DuplicateRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {DUPLICATE_COLUMNS} FROM duplicate_members WHERE id = ?1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Resolves an open flag; false if it is not open (resolved already, or no such flag).
+pub async fn resolve_duplicate(
+    conn: &mut SqliteConnection,
+    id: i64,
+    staff_id: &str,
+    outcome: &str,
+    note: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE duplicate_members SET resolved_at = ?2, resolved_by = ?3, outcome = ?4, note = ?5
+         WHERE id = ?1 AND resolved_at IS NULL",
+    )
+    .bind(id)
+    .bind(now.to_rfc3339())
+    .bind(staff_id)
+    .bind(outcome)
+    .bind(note)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use super::client::{Call, HeadOffice, HeadOfficeError};
 use super::protocol::{
     ChainKeys, ChangesAnswer, Conflict, EnrolmentCheck, EnrolmentCheckAnswer, ErrorBody,
-    PushAnswer, PushRequest, RedemptionAnswer, RedemptionRequest,
+    PushAnswer, PushRequest, RedemptionAnswer, RedemptionRequest, StoreStatus,
 };
 
 /// Why the driver could not be built (a configuration fault: the kiosk does not start).
@@ -136,6 +136,27 @@ impl HttpHeadOffice {
                 code,
             }),
         }
+    }
+
+    /// What head office holds of this store's log (a store rebuilding itself).
+    pub async fn status(&self) -> Result<StoreStatus, HeadOfficeError> {
+        self.call(self.client.get(self.url("/sync/v1/status")))
+            .await
+    }
+
+    /// A page of the feed with this store's own changes included (a store rebuilding itself
+    /// from head office: its own members, cards and points are what it lost).
+    pub async fn changes_including_own(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<ChangesAnswer, HeadOfficeError> {
+        self.call(self.client.get(self.url("/sync/v1/changes")).query(&[
+            ("after", after.to_string()),
+            ("limit", limit.to_string()),
+            ("include_own", "true".to_owned()),
+        ]))
+        .await
     }
 
     fn url(&self, path: &str) -> String {

@@ -154,6 +154,17 @@ pub struct ChainKeys {
     pub issuer_keys: Vec<(u8, String)>,
 }
 
+/// `GET /sync/v1/status`: what head office holds of the asking store's log. A store rebuilt
+/// from head office (`restore-from-head-office`) continues its outbox after `max_seq`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreStatus {
+    pub store_id: String,
+    /// Every seq up to this one is at head office.
+    pub high_water: i64,
+    /// The highest seq stored (above `high_water` only if a gap was never filled).
+    pub max_seq: i64,
+}
+
 /// Any head-office error body: the same `{error, code}` shape as the kiosk's.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorBody {

@@ -3,6 +3,7 @@ import { Enrol } from './enrol.js';
 import { CardServices } from './card-services.js';
 import { MemberSearch } from './search.js';
 import { Birthdays } from './birthdays.js';
+import { DuplicateMembers } from './duplicates.js';
 
 document.head.append(Object.assign(document.createElement('link'), { rel: 'stylesheet', href: '/app/lounge/screens.css' }));
 
@@ -11,4 +12,5 @@ export const screens = [
   { id: 'card', title: 'lounge.nav.card', permission: 'card.lookup', view: CardServices },
   { id: 'search', title: 'lounge.nav.search', permission: 'member.read', view: MemberSearch },
   { id: 'birthdays', title: 'lounge.nav.birthdays', permission: 'member.read', view: Birthdays },
+  { id: 'duplicates', title: 'lounge.nav.duplicates', permission: 'member.update', view: DuplicateMembers },
 ];

@@ -248,3 +248,15 @@ test('every lounge message the screens name is in the catalog', async () => {
   }
   assert.deepEqual(missing, []);
 });
+
+test('duplicate flag: both sides with their cards, and a resolution body', async () => {
+  const { sides, resolutionBody } = await import('../../app/lounge/duplicate-flags.js');
+  const flag = { member_a: { member_id: 'a' }, member_b: { member_id: 'b' }, card_a: '880001000000018', card_b: null };
+  assert.deepEqual(sides(flag).map((s) => [s.member.member_id, s.card]), [['a', '880001000000018'], ['b', null]]);
+  assert.deepEqual(resolutionBody('', 'x'), { problem: 'lounge.duplicates.choose_outcome' });
+  assert.deepEqual(resolutionBody('merged', ''), { problem: 'lounge.duplicates.choose_outcome' });
+  assert.deepEqual(resolutionBody('handled', '  '), { body: { outcome: 'handled' } });
+  assert.deepEqual(resolutionBody('not_duplicate', ' checked '), { body: { outcome: 'not_duplicate', note: 'checked' } });
+  assert.deepEqual(resolutionBody('handled', '字'.repeat(201)), { problem: 'lounge.duplicates.note_too_long' });
+  assert.ok(resolutionBody('handled', '字'.repeat(200)).body);
+});
