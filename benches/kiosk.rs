@@ -78,7 +78,7 @@ fn bench_engine() -> f64 {
     let basket = ten_line_basket();
     let member = MemberContext {
         tier: Tier::Gold,
-        birth_date: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap_or_default(),
+        birth_date: NaiveDate::from_ymd_opt(1980, 1, 1),
         redeemable_points: 5000,
         earned_today: 0,
     };
@@ -366,7 +366,7 @@ fn sale_body(receipt: usize, card_number: &str, tier: Tier) -> Value {
     };
     let member = MemberContext {
         tier,
-        birth_date: NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default(),
+        birth_date: NaiveDate::from_ymd_opt(1970, 1, 1),
         redeemable_points: 0,
         earned_today: 0,
     };

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use chrono::NaiveDate;
 
 use crate::action::Action;
+use crate::card::foreign::ForeignReads;
 use crate::card::hub::ReaderHub;
 use crate::card::reader::CardReader;
 use crate::card::tray::CardTray;
@@ -51,6 +52,8 @@ pub struct Kiosk {
     pub head_office: Option<Arc<dyn HeadOffice>>,
     /// The sync's standing (online, last contact, hotlist age) as the sync task last saw it.
     pub sync: Arc<SyncStatus>,
+    /// Other stores' card records verified at a reader while not on file (offline earning).
+    pub foreign_reads: Arc<ForeignReads>,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
 }
 
@@ -125,6 +128,7 @@ impl Kiosk {
             audit_chain: Arc::default(),
             head_office,
             sync,
+            foreign_reads: Arc::default(),
             policies: Arc::new(RwLock::new(policies)),
         };
         // Every start anchors the head: the first one after the chain was keyed also marks

@@ -88,7 +88,7 @@ fn member_on(today: NaiveDate) -> impl Strategy<Value = Option<MemberContext>> {
             };
             MemberContext {
                 tier,
-                birth_date,
+                birth_date: Some(birth_date),
                 redeemable_points,
                 earned_today: 0,
             }

@@ -75,7 +75,7 @@ fn basket(lines: Vec<BasketLine>) -> Basket {
 fn member(tier: Tier) -> MemberContext {
     MemberContext {
         tier,
-        birth_date: ordinary_birth(),
+        birth_date: Some(ordinary_birth()),
         redeemable_points: 0,
         earned_today: 0,
     }
@@ -83,7 +83,7 @@ fn member(tier: Tier) -> MemberContext {
 
 fn birthday_member(tier: Tier) -> MemberContext {
     MemberContext {
-        birth_date: birthday_birth(),
+        birth_date: Some(birthday_birth()),
         ..member(tier)
     }
 }
@@ -260,7 +260,7 @@ fn r_dsc_3_birthday_sale_item_at_half_price_or_more_gets_extra_5_percent() {
 #[test]
 fn r_dsc_3_29_feb_birthday_on_28_feb() {
     let leapling = MemberContext {
-        birth_date: day(2000, 2, 29),
+        birth_date: Some(day(2000, 2, 29)),
         ..member(Tier::Gold)
     };
     let b = basket(vec![regular(dec!(100), 1)]);

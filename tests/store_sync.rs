@@ -19,7 +19,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use common::{assert_refused, cash, day, regular, spawn_app, test_keys, test_secrets};
+use member_kiosk::card::keys::Keyring;
 use member_kiosk::card::memory::MemoryCardReader;
+use member_kiosk::card::virtual_card::VirtualCard;
 use member_kiosk::clock::{Clock, FixedClock};
 use member_kiosk::config::{Config, Credential, HeadOfficeConfig};
 use member_kiosk::domain::card_status::CardState;
@@ -1255,4 +1257,252 @@ async fn a_card_issued_in_another_store_a_moment_ago_works_at_once_online() {
         ),
         "{unknown:?}"
     );
+}
+
+/// The record of `card` as its issuing store wrote it, on a card in `reader` at `workstation`
+/// (the reader's keyring signs it).
+fn write_record(reader: &MemoryCardReader, workstation: &str, card: &CardSnapshot) -> VirtualCard {
+    use member_kiosk::card::reader::{CardReader, CardSeen};
+    use member_kiosk::card::record::{CardContent, CardIdentity};
+    let blank = VirtualCard::blank();
+    reader.insert(workstation, blank.clone());
+    let identity = CardIdentity {
+        card_number: card.number.clone(),
+        generation: 1,
+        tier: card.tier,
+        valid_from: card.valid_from,
+        expiry: card.expiry,
+        issuing_store: card.issued_store.clone(),
+    };
+    reader
+        .write(workstation, &identity, &CardSeen::Iso(CardContent::Blank))
+        .expect("record written");
+    blank
+}
+
+/// What the kiosk says of the card in the reader at `workstation`.
+async fn check_at(k: &Kiosk, cards: &MemoryCardReader, workstation: &str) -> Value {
+    use member_kiosk::card::reader::CardReader;
+    let read = cards.read(workstation).expect("read");
+    let check = member_kiosk::flows::card_check::check(k, &read)
+        .await
+        .expect("checked");
+    serde_json::to_value(check).expect("json")
+}
+
+/// The `ledger.entry` events of a sale's receipt, and the sum of their points.
+async fn ledger_events(k: &Kiosk, receipt: &str) -> (i64, i64) {
+    let payloads: Vec<String> =
+        sqlx::query_scalar("SELECT payload FROM outbox WHERE topic = 'ledger.entry'")
+            .fetch_all(&k.db.reader)
+            .await
+            .expect("events");
+    let mine: Vec<Value> = payloads
+        .iter()
+        .map(|p| serde_json::from_str::<Value>(p).expect("payload"))
+        .filter(|p| p["receipt_no"] == receipt)
+        .collect();
+    (
+        mine.len() as i64,
+        mine.iter()
+            .map(|p| p["points"].as_i64().expect("points"))
+            .sum(),
+    )
+}
+
+#[tokio::test]
+async fn offline_a_verified_card_of_another_store_earns_pending_points_that_reach_its_ledger_once()
+{
+    let app = spawn_app().await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    let offline = with_head_office(&app, ho.clone(), false);
+    // A gold card of store 0002 whose holder has her birthday today: nothing of it is on file.
+    let (mut member, card) = issued_elsewhere(&app, 21);
+    member.birth_date = "1984-03-10".into();
+    write_record(&app.cards, "T01", &card);
+
+    // The reader: a genuine record, not on file, head office out of reach → earning only.
+    let check = check_at(&offline, &app.cards, "T01").await;
+    assert_eq!(
+        (&check["verdict"], &check["usable"]),
+        (&json!("earn_only"), &json!(true)),
+        "{check}"
+    );
+    assert_eq!(check["foreign"]["tier"], "gold", "{check}");
+    assert_eq!(check["foreign"]["rule"], "R-PTS-7", "{check}");
+    assert!(check["card"].is_null(), "{check}");
+
+    // The quote says so: the record's tier, nothing redeemable, no birthday rate.
+    let quote = member_kiosk::flows::checkout::quote_basket(
+        &offline,
+        serde_json::from_value(json!({
+            "card_number": card.number, "lines": [regular("GOODS", "100.00", 1)],
+        }))
+        .expect("quote request"),
+    )
+    .await
+    .expect("quoted");
+    let quote = serde_json::to_value(quote).expect("json");
+    assert_eq!(
+        (
+            &quote["net_total"],
+            &quote["birthday"],
+            &quote["max_redeemable_points"]
+        ),
+        (&json!("90.00"), &json!(false), &json!(0)),
+        "{quote}"
+    );
+    assert_eq!(quote["foreign_card"]["earn_only"], true, "{quote}");
+
+    // Redemption on it is refused under R-PTS-7; nothing is written.
+    let refused = redeem(&offline, "R-FOR-0", &card.number, 100, "80.00")
+        .await
+        .unwrap_err();
+    assert!(refused.contains("R-PTS-7"), "{refused}");
+    assert_eq!(app.count("sales").await, 0);
+
+    // Two sales earn pending points; one is half refunded before the card arrives.
+    let sale = redeem(&offline, "R-FOR-1", &card.number, 0, "90.00")
+        .await
+        .expect("an earning sale");
+    assert_eq!(sale["quote"]["points_earned"], 18, "{sale}");
+    assert_eq!(sale["card_number"], card.number.as_str(), "{sale}");
+    let req: member_kiosk::flows::checkout::SaleRequest = serde_json::from_value(json!({
+        "receipt_no": "R-FOR-2", "till_id": "T01", "card_number": card.number,
+        "lines": [regular("A", "100.00", 1), regular("B", "100.00", 1)], "tenders": cash("180.00"),
+    }))
+    .expect("request");
+    member_kiosk::flows::checkout::commit_sale(&offline, &offline.action("S01", "T01"), req)
+        .await
+        .expect("a second sale");
+    let event: String = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE topic = 'sale.committed' AND entity_id LIKE '%R-FOR-1'",
+    )
+    .fetch_one(&app.kiosk.db.reader)
+    .await
+    .expect("sale event");
+    assert!(
+        event.contains(&format!("\"card_number\":\"{}\"", card.number)),
+        "{event}"
+    );
+    let (status, refund) = app
+        .request_as(
+            "S01",
+            "lounge",
+            reqwest::Method::POST,
+            "/api/sales/R-FOR-2/refunds",
+            Some(json!({ "refund_no": "RF-FOR-2", "till_id": "T01",
+                         "lines": [{ "index": 1, "quantity": 1 }] })),
+            &[("x-supervisor", "S02"), ("x-supervisor-pin", common::PIN)],
+        )
+        .await;
+    assert_eq!(status, 201, "{refund}");
+    assert_eq!(
+        (
+            &refund["card_number"],
+            &refund["points_reversed"],
+            &refund["debt_added"]
+        ),
+        (&json!(card.number), &json!(18), &json!(0)),
+        "{refund}"
+    );
+    let waiting: (i64, i64) = sqlx::query_as(
+        "SELECT SUM(points), SUM(reversed) FROM pending_card_points WHERE applied_at IS NULL",
+    )
+    .fetch_one(&app.kiosk.db.reader)
+    .await
+    .expect("pending");
+    assert_eq!(waiting, (18 + 36, 18));
+    assert_eq!(ledger_events(&app.kiosk, "R-FOR-1").await, (0, 0));
+
+    // Two days later the link is back: the member and the card arrive by pull; the points are
+    // on the card's ledger, dated by the sales' day, each with its ledger.entry event.
+    app.set_day(day(2026, 3, 12));
+    ho.add_change(Some("0002"), ChangeBody::Member { member });
+    ho.add_change(
+        Some("0002"),
+        ChangeBody::Card {
+            card: card.clone(),
+            withdrawal: false,
+        },
+    );
+    let online = with_head_office(&app, ho.clone(), true);
+    assert_eq!(member_kiosk::flows::sync_apply::pull_now(&online).await, 2);
+    assert_eq!(app.ledger_sum(&card.number).await, 18 + 18);
+    assert_eq!(ledger_events(&app.kiosk, "R-FOR-1").await, (1, 18));
+    assert_eq!(ledger_events(&app.kiosk, "R-FOR-2").await, (1, 18));
+    let days: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT business_day FROM points_ledger WHERE card_number = ?1",
+    )
+    .bind(&card.number)
+    .fetch_all(&app.kiosk.db.reader)
+    .await
+    .expect("days");
+    assert_eq!(days, vec!["2026-03-10".to_string()]);
+    let linked: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sales WHERE card_number = ?1")
+        .bind(&card.number)
+        .fetch_one(&app.kiosk.db.reader)
+        .await
+        .expect("sales");
+    assert_eq!(linked, 2, "the sales name their card now");
+
+    // The card again (a re-sent change), then a restart and a full re-pull from cursor 0:
+    // nothing is applied twice.
+    ho.add_change(
+        Some("0002"),
+        ChangeBody::Card {
+            card: card.clone(),
+            withdrawal: false,
+        },
+    );
+    member_kiosk::flows::sync_apply::pull_now(&online).await;
+    let config = (*app.kiosk.config).clone();
+    let restarted = Kiosk::start(
+        config,
+        app.clock.clone(),
+        app.cards.clone(),
+        Arc::new(test_secrets()),
+    )
+    .await
+    .expect("a second start on the same database");
+    sqlx::query("UPDATE sync_state SET pull_cursor = 0")
+        .execute(&restarted.db.writer)
+        .await
+        .expect("cursor reset");
+    let mut again = restarted.clone();
+    again.head_office = Some(ho.clone());
+    again.sync.update(|s| {
+        s.configured = true;
+        s.online = true;
+        s.last_success = Some(app.clock.now());
+    });
+    assert_eq!(member_kiosk::flows::sync_apply::pull_now(&again).await, 3);
+    assert_eq!(app.ledger_sum(&card.number).await, 18 + 18, "exactly once");
+    assert_eq!(ledger_events(&app.kiosk, "R-FOR-1").await, (1, 18));
+    assert_eq!(ledger_events(&app.kiosk, "R-FOR-2").await, (1, 18));
+    restarted.db.close().await;
+}
+
+#[tokio::test]
+async fn offline_a_forged_record_of_another_store_is_still_refused() {
+    let app = spawn_app().await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    let offline = with_head_office(&app, ho, false);
+    let (_, card) = issued_elsewhere(&app, 22);
+    // Signed under key id 1 with another secret: the MAC does not verify here.
+    let forger = MemoryCardReader::empty(Arc::new(Keyring::single(1, [8u8; 32])));
+    let fake = write_record(&forger, "X", &card);
+    app.cards.insert("T01", fake);
+    let check = check_at(&offline, &app.cards, "T01").await;
+    assert_eq!(
+        (&check["verdict"], &check["usable"]),
+        (&json!("forged"), &json!(false)),
+        "{check}"
+    );
+    let refused = redeem(&offline, "R-FAKE-1", &card.number, 0, "90.00")
+        .await
+        .unwrap_err();
+    assert!(refused.contains("not found"), "{refused}");
+    assert_eq!(app.count("sales").await, 0);
+    assert_eq!(app.count("pending_card_points").await, 0);
 }

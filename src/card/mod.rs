@@ -3,6 +3,7 @@
 //! monitor, and the virtual card used for tests and the demo.
 
 pub mod apdu;
+pub mod foreign;
 pub mod hub;
 pub mod iso_card;
 pub mod keys;

@@ -61,7 +61,29 @@ pub enum Verdict {
     Pending,
     /// Reserved but never activated (an interrupted issue).
     NotIssued,
+    /// A genuine card of another store (its record verifies under the chain's issuer keys)
+    /// that is not on file here while head office is out of reach: it earns points at its
+    /// record's tier, nothing else (see [`ForeignCard`]).
+    EarnOnly,
     Active,
+}
+
+/// A card of another store accepted offline from its MAC-verified record (docs/sync.md
+/// §9a): no balance and no birth date are known here, so it only earns, at the record's
+/// tier; its points wait until the card arrives by sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ForeignCard {
+    pub card_number: String,
+    /// The record's tier: what the sale is priced at.
+    pub tier: Tier,
+    pub issuing_store: String,
+    pub valid_from: NaiveDate,
+    pub expiry: NaiveDate,
+    /// Always true: earning only, no redemption, no birthday rate.
+    pub earn_only: bool,
+    /// The rule a redemption on it is refused under (R-PTS-7: its balance is unknown here).
+    pub rule: &'static str,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -79,4 +101,7 @@ pub struct CardCheck {
     /// The card shows an older write than the last one made: possibly a copy (card-format.md).
     pub suspect_copy: bool,
     pub apdus: u32,
+    /// Verdict `earn_only`: what the card's record says and what it may do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreign: Option<ForeignCard>,
 }

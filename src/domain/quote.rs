@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::basket::{Basket, BasketLine, GoodsClass};
 use super::birthday::is_birthday;
+use super::card_view::ForeignCard;
 use super::money::{amount_fault, is_valid_amount, round_fen, two_places};
 use super::policy::Policy;
 use super::rule::RuleViolation;
@@ -18,7 +19,9 @@ use super::tier::Tier;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberContext {
     pub tier: Tier,
-    pub birth_date: NaiveDate,
+    /// None: not known here (a card of another store accepted offline from its record), so
+    /// no birthday rate (R-DSC-3).
+    pub birth_date: Option<NaiveDate>,
     /// Points redeemable today (R-PTS-5), from `ledger::redeemable_on`.
     pub redeemable_points: i64,
     /// Points of the balance earned today (R-PTS-5): redeemable from tomorrow. They only
@@ -113,6 +116,10 @@ pub struct Quote {
     /// The most points that could be redeemed on this basket (R-PTS-4): limited by the
     /// redeemable balance, whole units, and the net total.
     pub max_redeemable_points: i64,
+    /// Set when the card is another store's, not on file here while head office is out of
+    /// reach: earning only at its record's tier (docs/sync.md §9a). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreign_card: Option<ForeignCard>,
 }
 
 /// Prices `basket` for `member` (None = guest) on store-local day `today` under `policy`.
@@ -156,7 +163,8 @@ pub fn quote(
         .tenders
         .iter()
         .any(|t| policy.is_cash_like(&t.kind) == Some(false));
-    let birthday = !group_purchase && member.is_some_and(|m| is_birthday(m.birth_date, today));
+    let birthday = !group_purchase
+        && member.is_some_and(|m| m.birth_date.is_some_and(|b| is_birthday(b, today)));
     let facts = SaleFacts {
         tier: member.map(|m| m.tier),
         birthday,
@@ -259,6 +267,7 @@ pub fn quote(
         cash_share,
         points_earned,
         max_redeemable_points: max_redeemable_points(policy, member, net_total),
+        foreign_card: None,
     })
 }
 

@@ -25,6 +25,7 @@ fn plain(verdict: Verdict, message: &str, apdus: u32) -> CardCheck {
         needs_rewrite: false,
         suspect_copy: false,
         apdus,
+        foreign: None,
     }
 }
 
@@ -43,7 +44,8 @@ pub async fn check(k: &Kiosk, read: &CardRead) -> Result<CardCheck, FlowError> {
         return Ok(first);
     };
     if !super::lookup::ensure_known(k, number).await? {
-        return Ok(first);
+        // Offline, a genuine record of another store's card earns (docs/sync.md §9a).
+        return Ok(super::foreign_card::check_read(k, read).unwrap_or(first));
     }
     let mut conn = k.db.reader.acquire().await?;
     check_in(&mut conn, &k.sealer, read, k.today()).await
@@ -129,6 +131,7 @@ pub async fn check_in(
         suspect_copy: identity.is_some() && i64::from(seq) < card.record_seq,
         card: Some(view),
         apdus: read.apdus,
+        foreign: None,
     })
 }
 

@@ -17,6 +17,7 @@ use super::printing;
 use super::slips::{self, SlipContext};
 use super::FlowError;
 use crate::action::Action;
+use crate::card::foreign::VerifiedRead;
 use crate::domain::basket::{Basket, BasketLine, Tender};
 use crate::domain::events::{
     Encoded, Event, Money, RedemptionAuthority, SaleCommitted, SaleLine, SaleTender,
@@ -104,7 +105,9 @@ pub async fn quote_basket(k: &Kiosk, req: QuoteRequest) -> Result<Quote, FlowErr
         redeem_points: req.redeem_points,
     };
     if let Some(raw) = req.card_number.as_deref() {
-        super::lookup::ensure_known(k, parse_card_number(raw)?.as_str()).await?;
+        if let Some(read) = foreign_read(k, raw).await? {
+            return super::foreign_card::price(&policy, &basket, &read.slot, today);
+        }
     }
     let mut conn = k.db.reader.acquire().await?;
     let member = match req.card_number.as_deref() {
@@ -145,14 +148,19 @@ pub async fn commit_sale(
         ..by.clone()
     };
     let workstation = action.workstation.clone();
-    // A card issued in another store a moment ago is pulled from head office first.
-    if let Some(raw) = req.card_number.as_deref() {
-        super::lookup::ensure_known(k, parse_card_number(raw)?.as_str()).await?;
+    // A card issued in another store a moment ago is pulled from head office first; offline,
+    // one read at a reader here earns only (docs/sync.md §9a).
+    let foreign = match req.card_number.as_deref() {
+        Some(raw) => foreign_read(k, raw).await?,
+        None => None,
+    };
+    if let Some(read) = foreign.as_ref().filter(|_| req.redeem_points > 0) {
+        return Err(super::foreign_card::no_redemption(&read.slot));
     }
     // Across the chain, a redemption needs head office's confirmation or the offline bounds
     // (flows::redemption) before the sale can commit.
     let redemption = match req.card_number.as_deref() {
-        Some(raw) if req.redeem_points > 0 => {
+        Some(raw) if req.redeem_points > 0 && foreign.is_none() => {
             let card = parse_card_number(raw)?;
             super::redemption::authorise(k, card.as_str(), &req.receipt_no, req.redeem_points)
                 .await?
@@ -161,6 +169,7 @@ pub async fn commit_sale(
     };
     let sale = Sale {
         redemption,
+        foreign,
         hash: request_hash(&canonical(&req)),
         policy: k.policy(action.today),
         slip: slips::context(k, &workstation),
@@ -203,6 +212,16 @@ pub async fn commit_sale(
             Ok((slips::with_print(stored, outcomes).to_string(), false))
         }
     }
+}
+
+/// Makes sure the card number `raw` is on file (pulling head office's feed if reachable);
+/// if it is not, the verified record of another store's card that may earn offline, if any.
+async fn foreign_read(k: &Kiosk, raw: &str) -> Result<Option<VerifiedRead>, FlowError> {
+    let number = parse_card_number(raw)?;
+    if super::lookup::ensure_known(k, number.as_str()).await? {
+        return Ok(None);
+    }
+    Ok(super::foreign_card::earn_only(k, number.as_str()))
 }
 
 /// The print jobs a stored sale answer names (`print[].job_id`); none for a sale stored
@@ -285,6 +304,8 @@ struct Sale {
     action: Action,
     /// Who allowed the sale's redemption (None: no redemption, or no head office).
     redemption: Option<super::redemption::Authorised>,
+    /// Another store's card not on file, read at a reader here while offline: earning only.
+    foreign: Option<VerifiedRead>,
     policy: Arc<Policy>,
     request: SaleRequest,
     /// The request's idempotency hash.
@@ -328,13 +349,21 @@ struct Priced {
     doc_json: String,
     /// The `sale.committed` event, encoded here with the answer (not in the writer).
     event: Encoded,
+    /// Priced on another store's card record (not on file): its points wait for the card.
+    foreign: Option<VerifiedRead>,
 }
 
 /// Prices `sale` against the card and its ledger as `conn` sees them.
 async fn price(conn: &mut SqliteConnection, sale: &Sale) -> Result<Priced, FlowError> {
     let holder = match sale.request.card_number.as_deref() {
         Some(raw) => {
-            let (card, member) = load_card(conn, &sale.sealer, &parse_card_number(raw)?).await?;
+            let number = parse_card_number(raw)?;
+            if let Some(read) = &sale.foreign {
+                if store::cards::find(conn, number.as_str()).await?.is_none() {
+                    return compose(sale, None, Some(read));
+                }
+            }
+            let (card, member) = load_card(conn, &sale.sealer, &number).await?;
             let (standing, last_entry) =
                 store::ledger::standing(conn, &card.number, sale.action.today).await?;
             Some(Holder {
@@ -346,7 +375,7 @@ async fn price(conn: &mut SqliteConnection, sale: &Sale) -> Result<Priced, FlowE
         }
         None => None,
     };
-    compose(sale, holder)
+    compose(sale, holder, None)
 }
 
 /// The sale as priced before it was queued, if its card and ledger are unchanged since (one
@@ -364,7 +393,18 @@ async fn priced_at_commit(
         return price(conn, sale).await;
     };
     let Some(holder) = &priced.holder else {
-        return Ok(priced);
+        // A foreign card that arrived by sync since is priced again as the card on file.
+        return match &priced.foreign {
+            Some(read) => {
+                let number = &read.slot.identity.card_number;
+                if store::cards::find(conn, number).await?.is_some() {
+                    price(conn, sale).await
+                } else {
+                    Ok(priced)
+                }
+            }
+            None => Ok(priced),
+        };
     };
     match store::cards::find_with_last_entry(conn, &holder.card.number).await? {
         Some((card, last_entry)) if card == holder.card => {
@@ -378,15 +418,20 @@ async fn priced_at_commit(
                 last_entry,
                 ..h
             });
-            compose(sale, holder)
+            compose(sale, holder, None)
         }
         _ => price(conn, sale).await,
     }
 }
 
-/// Prices `sale` for the card `holder` as read (none: a cash sale): the receipt, its answer
-/// and its printed receipt.
-fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
+/// Prices `sale` for the card `holder` as read, or for another store's card from its verified
+/// record (`foreign`, earning only), or neither (a cash sale): the receipt, its answer and its
+/// printed receipt.
+fn compose(
+    sale: &Sale,
+    holder: Option<Holder>,
+    foreign: Option<&VerifiedRead>,
+) -> Result<Priced, FlowError> {
     let (action, policy, req) = (&sale.action, &sale.policy, &sale.request);
     let member = match holder {
         Some(holder) => {
@@ -402,7 +447,12 @@ fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
         tenders: req.tenders.clone(),
         redeem_points: req.redeem_points,
     };
-    let priced = quote(policy, &basket, member.as_ref().map(|m| &m.1), action.today)?;
+    let priced = match (&member, foreign) {
+        (None, Some(read)) => {
+            super::foreign_card::price(policy, &basket, &read.slot, action.today)?
+        }
+        _ => quote(policy, &basket, member.as_ref().map(|m| &m.1), action.today)?,
+    };
     check_tenders_settle(&priced, &basket)?;
     let cash_like: Vec<bool> = basket
         .tenders
@@ -426,7 +476,10 @@ fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
         staff_id: action.staff_id.clone(),
         business_day: action.today,
         committed_at: action.now,
-        card_number: member.as_ref().map(|m| m.0.card.number.clone()),
+        card_number: member
+            .as_ref()
+            .map(|m| m.0.card.number.clone())
+            .or_else(|| foreign.map(|r| r.slot.identity.card_number.clone())),
         tier: priced.tier,
         quote: priced,
         tenders: basket
@@ -455,6 +508,7 @@ fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
     .map_err(|_| StoreError::Corrupt("sale event"))?;
     let doc = slips::sale(&sale.slip, action, &receipt, &basket);
     let doc_json = print_jobs::serialise(&doc)?;
+    let pending = foreign.filter(|_| member.is_none()).cloned();
     Ok(Priced {
         holder: member.map(|m| m.0),
         basket,
@@ -466,6 +520,7 @@ fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
         doc,
         doc_json,
         event,
+        foreign: pending,
     })
 }
 
@@ -628,6 +683,18 @@ fn commit_one(
             if booking.debt_left != holder.card.points_debt {
                 store::cards::set_debt(conn, &holder.card.number, booking.debt_left).await?;
             }
+        }
+        // Another store's card not on file: its points wait for the card (one row).
+        if let Some(read) = &priced.foreign {
+            super::foreign_card::leave_pending(
+                conn,
+                action,
+                sale_id,
+                &req.receipt_no,
+                read,
+                priced.receipt.quote.points_earned,
+            )
+            .await?;
         }
         // The request's audit row, in the sale's own transaction: as durable as the sale.
         let entry = AuditEntry {

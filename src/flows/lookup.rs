@@ -66,7 +66,7 @@ pub fn member_context(
     let redeemable_points = standing.redeemable();
     Ok(MemberContext {
         tier: card.tier,
-        birth_date: member.birth_date,
+        birth_date: Some(member.birth_date),
         redeemable_points,
         earned_today: standing.balance.max(0) - redeemable_points,
     })

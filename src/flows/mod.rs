@@ -12,6 +12,7 @@ pub mod duplicates;
 pub mod enrolment;
 pub mod enrolment_check;
 mod error;
+pub mod foreign_card;
 pub mod issuing;
 pub mod lookup;
 pub mod members;

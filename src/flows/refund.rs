@@ -213,6 +213,18 @@ pub async fn refund(
         ),
         None => (Vec::new(), 0),
     };
+    // A sale on another store's card made offline whose card has not arrived yet: its points
+    // are still waiting (never on a ledger), so the refund takes them back there; no balance
+    // moves and no debt can arise (docs/sync.md §9a).
+    let pending = match &card {
+        None => store::pending_points::for_sale(&mut tx, sale.id)
+            .await?
+            .filter(|p| !p.applied),
+        Some(_) => None,
+    };
+    let pending_reversed = pending.as_ref().map_or(0, |p| {
+        plan.points_reversed.min(p.points - p.reversed).max(0)
+    });
     let refund_id = store::refunds::insert(
         &mut tx,
         &action,
@@ -237,7 +249,10 @@ pub async fn refund(
         created_at: action.now,
         amount: Money(plan.amount),
         cash: Money(cash_refund),
-        card_number: card.as_ref().map(|c| c.number.clone()),
+        card_number: card
+            .as_ref()
+            .map(|c| c.number.clone())
+            .or_else(|| pending.as_ref().map(|p| p.card_number.clone())),
         points_reversed: plan.points_reversed,
         points_restored: plan.points_restored,
         debt_added,
@@ -261,6 +276,9 @@ pub async fn refund(
         action.now,
     )
     .await?;
+    if let Some(p) = &pending {
+        store::pending_points::reverse(&mut tx, p.sale_id, pending_reversed).await?;
+    }
     let mut balance = None;
     if let Some(c) = &card {
         store::ledger::append(
@@ -290,7 +308,10 @@ pub async fn refund(
         amount: plan.amount,
         // The card whose points moved (and whose balance is shown): the sale's card, or the
         // card that replaced it.
-        card_number: card.as_ref().map(|c| c.number.clone()),
+        card_number: card
+            .as_ref()
+            .map(|c| c.number.clone())
+            .or_else(|| pending.as_ref().map(|p| p.card_number.clone())),
         points_reversed: plan.points_reversed,
         points_restored: plan.points_restored,
         debt_added,

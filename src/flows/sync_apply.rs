@@ -23,6 +23,8 @@ pub struct Applied {
     pub policies: usize,
     pub debts: usize,
     pub duplicates: usize,
+    /// Offline sales on cards of other stores whose waiting points were applied (§9a).
+    pub pending: usize,
     /// Changes that could not be applied and raised an alarm instead.
     pub alarms: usize,
 }
@@ -90,6 +92,9 @@ pub async fn apply_changes(
                 // No origin: head office's own change (its annual review), which wins.
                 let from_review = change.origin.is_none();
                 let state = replica::merge_card(conn, card, *withdrawal, from_review, now).await?;
+                // Points of offline sales on this card, waiting for it (docs/sync.md §9a).
+                applied.pending +=
+                    super::foreign_card::apply_arrived(conn, own_store, &card.number, now).await?;
                 let hot = matches!(state, CardState::Blocked | CardState::Replaced);
                 if hot && before.as_deref() != Some(state.as_str()) {
                     applied.hotlisted += 1;

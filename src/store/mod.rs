@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod loss_reports;
 pub mod members;
 pub mod outbox;
+pub mod pending_points;
 pub mod policy;
 pub mod print_jobs;
 pub mod receipts;
