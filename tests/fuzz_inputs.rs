@@ -1087,7 +1087,7 @@ fn member_context(p: &Pricing) -> Option<MemberContext> {
         };
         MemberContext {
             tier,
-            birth_date,
+            birth_date: Some(birth_date),
             redeemable_points,
             earned_today: 0,
         }

@@ -31,6 +31,7 @@ export function MemberPanel({ panel, reading }) {
         ${panel.rule ? ` (${panel.rule})` : ''}`}
     </p>
     ${panel.suspectCopy && html`<p class="refusal">${t('checkout.member.suspect_copy')}</p>`}
+    ${panel.earnOnly && html`<p class="refusal" role="note">${t('checkout.member.earn_only')}</p>`}
     ${panel.cardNumber && html`<p class="card-number">${t('checkout.member.card', { number: panel.cardNumber })}</p>`}
     ${m && html`<dl class="member-figures">
       <div><dt>${t('checkout.member.balance')}</dt><dd>${points(m.balance, t.lang)}</dd></div>

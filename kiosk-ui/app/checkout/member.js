@@ -29,6 +29,8 @@ export function memberPanel({ check = null, view = null } = {}) {
     status: usable ? 'active' : reason ?? 'unusable',
     rule: card?.unusable?.rule ?? check?.rule ?? null,
     suspectCopy: Boolean(check?.suspect_copy),
+    // Another store's card, offline: it earns at its card's tier only (no redemption).
+    earnOnly: check?.verdict === 'earn_only',
     needsRewrite: Boolean(check?.needs_rewrite),
     member: card && {
       name: card.member_name,

@@ -38,6 +38,15 @@ test('a forged or unknown card has a verdict but no member', () => {
   assert.equal(memberPanel({}), null);
 });
 
+test('another store\'s card read offline earns only: no member figures, sold with its number', () => {
+  const panel = memberPanel({ check: { verdict: 'earn_only', usable: true, rule: null, card_number: '880002000000012', card: null,
+    foreign: { tier: 'gold', earn_only: true, rule: 'R-PTS-7' } } });
+  assert.equal(panel.earnOnly, true);
+  assert.equal(panel.member, null);
+  assert.equal(saleCard(panel), '880002000000012');
+  assert.equal(memberPanel({ check: { verdict: 'active', usable: true, card_number: '880001000000011', card: view() } }).earnOnly, false);
+});
+
 test('a typed card number is 12–19 digits, spaces allowed', () => {
   assert.equal(typedCardNumber(' 8800 0100 0000 011 '), '880001000000011');
   assert.equal(typedCardNumber('88000'), null);
