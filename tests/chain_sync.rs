@@ -5,3 +5,5 @@
 
 #[path = "chain/fault_proxy.rs"]
 mod fault_proxy;
+#[path = "chain/harness.rs"]
+mod harness;

@@ -306,9 +306,7 @@ async fn framed(shared: Arc<Shared>, client: TcpStream, upstream: SocketAddr, mo
         while let Some((is_request, _)) = pending.front() {
             let is_request = *is_request;
             if is_request && !request_sent {
-                if mode == Mode::CutAnswer
-                    && f.server_data_first
-                    && last_upstream.elapsed() < QUIET
+                if mode == Mode::CutAnswer && f.server_data_first && last_upstream.elapsed() < QUIET
                 {
                     break;
                 }
@@ -475,7 +473,10 @@ mod tests {
                             let line: Vec<u8> = buf.drain(..=i).collect();
                             let line = String::from_utf8_lossy(&line).trim().to_owned();
                             r.lock().expect("received").push(line.clone());
-                            if s.write_all(format!("ok {line}\n").as_bytes()).await.is_err() {
+                            if s.write_all(format!("ok {line}\n").as_bytes())
+                                .await
+                                .is_err()
+                            {
                                 return;
                             }
                         }
