@@ -62,6 +62,53 @@ pub struct Config {
     pub login_attempts_per_minute: u32,
     /// Card and member lookups allowed per minute in one session (a till does one per sale).
     pub lookups_per_minute: u32,
+    /// Head office and the sync (docs/sync.md); no `url`: the store runs alone.
+    pub head_office: HeadOfficeConfig,
+}
+
+/// `[head_office]`: where head office is and how the store talks to it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HeadOfficeConfig {
+    /// `https://host:port`; None: sync off (health says `not_configured`).
+    pub url: Option<String>,
+    /// PEM of the chain's CA: the only root the store trusts for head office.
+    pub ca_file: Option<PathBuf>,
+    /// `<store_id>.<secret>` as `register-store` printed it (or env `KIOSK_HQ_CREDENTIAL`).
+    pub credential: Option<Credential>,
+    /// How often the push loop looks for unsent outbox rows when it has nothing to retry.
+    pub push_every_ms: u64,
+    /// How often the change feed is polled (≤ 60 s for a lost card to reach every store).
+    pub pull_every_ms: u64,
+    /// How often the chain's issuer keys are fetched.
+    pub keys_every_seconds: u64,
+    /// One request's time limit.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for HeadOfficeConfig {
+    fn default() -> Self {
+        HeadOfficeConfig {
+            url: None,
+            ca_file: None,
+            credential: None,
+            push_every_ms: 1000,
+            pull_every_ms: 5000,
+            keys_every_seconds: 3600,
+            request_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// The store's head-office credential: never printed by `Debug` (configs are logged).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Credential(pub String);
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credential(…)")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -99,6 +146,7 @@ impl Default for Config {
             refund_supervisor_over: Decimal::new(2000, 0),
             login_attempts_per_minute: 10,
             lookups_per_minute: 120,
+            head_office: HeadOfficeConfig::default(),
         }
     }
 }
@@ -210,6 +258,15 @@ impl Config {
             config.card_issue_limit_seconds =
                 u64::from(whole_number("KIOSK_CARD_ISSUE_LIMIT_SECONDS", v)?);
         }
+        if let Some(v) = env("KIOSK_HQ_URL") {
+            config.head_office.url = Some(v).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = env("KIOSK_HQ_CA_FILE") {
+            config.head_office.ca_file = Some(PathBuf::from(v));
+        }
+        if let Some(v) = env("KIOSK_HQ_CREDENTIAL") {
+            config.head_office.credential = Some(Credential(v));
+        }
         config.validate()?;
         Ok(config)
     }
@@ -280,11 +337,67 @@ impl Config {
                 message: "must not be negative".into(),
             });
         }
+        self.head_office.validate(&self.store_id)?;
         if self.commit_batch_max == 0 {
             return Err(ConfigError::Invalid {
                 name: "commit_batch_max",
                 message: "must be at least 1".into(),
             });
+        }
+        Ok(())
+    }
+}
+
+impl HeadOfficeConfig {
+    /// Whether the store syncs at all.
+    pub fn enabled(&self) -> bool {
+        self.url.is_some()
+    }
+
+    fn validate(&self, store_id: &str) -> Result<(), ConfigError> {
+        let invalid = |name, message: &str| ConfigError::Invalid {
+            name,
+            message: message.into(),
+        };
+        let Some(url) = &self.url else {
+            return Ok(());
+        };
+        if !url.starts_with("https://") {
+            return Err(invalid("head_office.url", "must be an https:// address"));
+        }
+        if self.ca_file.is_none() {
+            return Err(invalid(
+                "head_office.ca_file",
+                "the chain CA's PEM file is needed with a url",
+            ));
+        }
+        match &self.credential {
+            None => {
+                return Err(invalid(
+                    "head_office.credential",
+                    "needed with a url (or KIOSK_HQ_CREDENTIAL)",
+                ))
+            }
+            // The credential names its store: a store can't push as another one.
+            Some(c) if c.0.split_once('.').map(|(s, _)| s) != Some(store_id) => {
+                return Err(invalid(
+                    "head_office.credential",
+                    "must be <store_id>.<secret> for this store",
+                ))
+            }
+            Some(_) => {}
+        }
+        if self.push_every_ms == 0 || self.pull_every_ms == 0 || self.request_timeout_ms == 0 {
+            return Err(invalid(
+                "head_office",
+                "push_every_ms, pull_every_ms and request_timeout_ms must be at least 1",
+            ));
+        }
+        if self.keys_every_seconds == 0 {
+            return Err(invalid(
+                "head_office.keys_every_seconds",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }
@@ -310,6 +423,37 @@ mod tests {
         let e =
             Config::load(None, |k| (k == "KIOSK_STORE_ID").then(|| "12".to_string())).unwrap_err();
         assert!(e.to_string().starts_with("store_id"));
+    }
+
+    #[test]
+    fn head_office_is_off_by_default_and_checked_when_set() {
+        let c = Config::load(None, |_| None).unwrap();
+        assert!(!c.head_office.enabled());
+        assert_eq!(c.head_office.pull_every_ms, 5000);
+        let env = |url: &'static str, cred: &'static str| {
+            move |k: &str| match k {
+                "KIOSK_HQ_URL" => Some(url.to_string()),
+                "KIOSK_HQ_CA_FILE" => Some("ca.pem".to_string()),
+                "KIOSK_HQ_CREDENTIAL" => Some(cred.to_string()),
+                _ => None,
+            }
+        };
+        let c = Config::load(None, env("https://hq:8443", "0001.s3cret")).unwrap();
+        assert!(c.head_office.enabled());
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "credential not in Debug"
+        );
+        let e = Config::load(None, env("http://hq:8080", "0001.x")).unwrap_err();
+        assert!(e.to_string().starts_with("head_office.url"), "{e}");
+        let e = Config::load(None, env("https://hq:8443", "0002.x")).unwrap_err();
+        assert!(e.to_string().starts_with("head_office.credential"), "{e}");
+        let c: Config = toml::from_str(
+            "[head_office]\nurl = \"https://hq\"\nca_file = \"ca.pem\"\ncredential = \"0001.k\"\npull_every_ms = 200\n",
+        )
+        .unwrap();
+        assert!(c.validate().is_ok());
+        assert_eq!(c.head_office.pull_every_ms, 200);
     }
 
     #[test]

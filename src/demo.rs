@@ -203,7 +203,7 @@ pub async fn seed(k: &Kiosk, members: usize) -> Result<DemoSummary, FlowError> {
                         &mut tx,
                         &action,
                         &number,
-                        "loss_reported",
+                        store::card_events::CardEventKind::LossReported,
                         &json!({ "channel": "phone" }),
                     )
                     .await?;

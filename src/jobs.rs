@@ -2,7 +2,7 @@
 //! stopped together by one shutdown signal. At start it first settles what a stopped kiosk
 //! left behind (print jobs without a result); then each job runs at once and then on its
 //! period: the daily review, the stale card-reservation sweep and the audit anchor today
-//! (escalations and the head-office sync loop join here).
+//! and the head-office sync (when configured).
 
 use std::time::Duration;
 
@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::flows::{issuing, printing, review, FlowError};
 use crate::kiosk::Kiosk;
+use crate::sync;
 
 /// One job and what it keeps between runs.
 enum Job {
@@ -21,6 +22,8 @@ enum Job {
     StaleReservations,
     /// Writes the audit chain's head to the anchor file (only if the chain grew).
     AuditAnchor,
+    /// Push the outbox to head office, pull its changes (only with a head office).
+    HeadOfficeSync(sync::task::SyncMemory),
 }
 
 impl Job {
@@ -29,6 +32,7 @@ impl Job {
             Job::DailyReview { .. } => "daily_review",
             Job::StaleReservations => "stale_reservations",
             Job::AuditAnchor => "audit_anchor",
+            Job::HeadOfficeSync(_) => "head_office_sync",
         }
     }
 
@@ -42,6 +46,10 @@ impl Job {
             }
             // A tail cut off later than the last anchor is the most the kiosk can lose unseen.
             Job::AuditAnchor => Duration::from_secs(15 * 60),
+            // The plan decides what is due each tick (pull period, backoff).
+            Job::HeadOfficeSync(_) => {
+                Duration::from_millis(k.config.head_office.push_every_ms.max(1))
+            }
         }
     }
 
@@ -58,6 +66,7 @@ impl Job {
                     tracing::error!(%error, "audit head not anchored; retrying");
                 }
             }
+            Job::HeadOfficeSync(memory) => sync::task::run_due(k, memory).await,
         }
     }
 }
@@ -76,17 +85,21 @@ impl JobRunner {
     pub async fn start(k: &Kiosk) -> Result<JobRunner, FlowError> {
         let settled = printing::settle_pending(k).await?;
         let (stop, stopped) = watch::channel(false);
-        let tasks = [
+        let mut jobs = vec![
             Job::DailyReview { last: None },
             Job::StaleReservations,
             Job::AuditAnchor,
-        ]
-        .into_iter()
-        .map(|job| {
-            let name = job.name();
-            (name, tokio::spawn(run(k.clone(), job, stopped.clone())))
-        })
-        .collect();
+        ];
+        if k.head_office.is_some() {
+            jobs.push(Job::HeadOfficeSync(Default::default()));
+        }
+        let tasks = jobs
+            .into_iter()
+            .map(|job| {
+                let name = job.name();
+                (name, tokio::spawn(run(k.clone(), job, stopped.clone())))
+            })
+            .collect();
         Ok(JobRunner {
             stop,
             tasks,

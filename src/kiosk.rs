@@ -20,6 +20,9 @@ use crate::store::audit::{self, AuditEntry, ChainWatch, Head};
 use crate::store::group_commit::GroupCommit;
 use crate::store::sealed::Sealer;
 use crate::store::{self, Db, StoreError};
+use crate::sync::client::HeadOffice;
+use crate::sync::http_client::{ClientError, HttpHeadOffice};
+use crate::sync::status::{SyncSnapshot, SyncStatus};
 
 #[derive(Clone)]
 pub struct Kiosk {
@@ -44,6 +47,10 @@ pub struct Kiosk {
     pub sealer: Arc<Sealer>,
     /// The audit chain's last verified and last anchored heads.
     pub audit_chain: Arc<ChainWatch>,
+    /// Head office (None: sync not configured). Tests put a double here.
+    pub head_office: Option<Arc<dyn HeadOffice>>,
+    /// The sync's standing (online, last contact, hotlist age) as the sync task last saw it.
+    pub sync: Arc<SyncStatus>,
     policies: Arc<RwLock<Vec<Arc<Policy>>>>,
 }
 
@@ -53,6 +60,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("policy file {path}: {message}")]
     Policy { path: String, message: String },
+    #[error(transparent)]
+    HeadOffice(#[from] ClientError),
 }
 
 impl Kiosk {
@@ -64,6 +73,8 @@ impl Kiosk {
         card_reader: Arc<dyn CardReader>,
         secrets: Arc<DataSecrets>,
     ) -> Result<Kiosk, StartError> {
+        let head_office = HttpHeadOffice::from_config(&config.head_office)?
+            .map(|h| Arc::new(h) as Arc<dyn HeadOffice>);
         let db = Db::open(&config.database, config.db_readers).await?;
         // R-SVC-1: personal data left in clear by an older version is sealed before serving.
         let sealer = Arc::new(Sealer::new(&secrets));
@@ -80,7 +91,12 @@ impl Kiosk {
             .into_iter()
             .map(Arc::new)
             .collect();
+        let sync_row = store::sync_state::load(&mut conn).await?;
         drop(conn);
+        let sync = Arc::new(SyncStatus::new(SyncSnapshot::from_row(
+            config.head_office.enabled(),
+            &sync_row,
+        )));
         let config = Arc::new(config);
         let group_commit = GroupCommit::start(db.writer.clone(), config.commit_batch_max);
         let readers = Arc::new(ReaderHub::new(&config.readers));
@@ -107,6 +123,8 @@ impl Kiosk {
             pin_attempts,
             sealer,
             audit_chain: Arc::default(),
+            head_office,
+            sync,
             policies: Arc::new(RwLock::new(policies)),
         };
         // Every start anchors the head: the first one after the chain was keyed also marks

@@ -443,13 +443,16 @@ async fn r_rep_2_loss_report_blocks_at_once_and_the_lookup_says_why() {
         .await;
     assert_refused(&answer, 400, None, Some("channel"));
     let hotlist: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM outbox WHERE topic = 'hotlist' AND entity_id = ?1",
+        "SELECT COUNT(*) FROM outbox WHERE topic = 'card.loss_reported' AND entity_id = ?1",
     )
     .bind(&card)
     .fetch_one(&app.kiosk.db.reader)
     .await
     .expect("count");
-    assert_eq!(hotlist, 1, "one hotlist entry for the other stores");
+    assert_eq!(
+        hotlist, 1,
+        "one loss-report event (the hotlist entry) for the other stores"
+    );
 }
 
 #[tokio::test]
@@ -647,7 +650,7 @@ async fn r_svc_3_contact_update_changes_the_phone_shown_masked() {
         "a refused change changes nothing"
     );
     let changes: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'member_contact_change'")
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'member.contact_changed'")
             .fetch_one(&app.kiosk.db.reader)
             .await
             .expect("count");

@@ -293,7 +293,7 @@ async fn a_sale_and_a_refused_request_are_both_audited() {
     assert_eq!(rows[0].prev_hash, audit::GENESIS);
     assert_eq!(rows[1].prev_hash, rows[0].hash);
 
-    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'audit'")
+    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic = 'staff.action'")
         .fetch_one(&app.kiosk.db.reader)
         .await
         .expect("outbox count");
@@ -484,7 +484,7 @@ async fn r_svc_3_contact_change_is_audited_with_masked_before_and_after() {
     // Nothing personal in clear, neither in the trail nor in what goes to head office.
     let trail: Vec<String> = sqlx::query_scalar(
         "SELECT COALESCE(detail, '') || target FROM audit_log WHERE target IS NOT NULL \
-         UNION ALL SELECT payload FROM outbox WHERE topic = 'audit'",
+         UNION ALL SELECT payload FROM outbox WHERE topic = 'staff.action'",
     )
     .fetch_all(&app.kiosk.db.reader)
     .await

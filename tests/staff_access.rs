@@ -954,7 +954,7 @@ async fn audit_text(app: &TestApp) -> String {
     .await
     .expect("audit rows");
     let outbox: Vec<(String, String)> =
-        sqlx::query_as("SELECT entity_id, payload FROM outbox WHERE topic = 'audit'")
+        sqlx::query_as("SELECT entity_id, payload FROM outbox WHERE topic = 'staff.action'")
             .fetch_all(&app.kiosk.db.reader)
             .await
             .expect("outbox rows");

@@ -327,3 +327,74 @@ fn warn_if_readable_by_others(path: &Path) {
 
 #[cfg(not(unix))]
 fn warn_if_readable_by_others(_path: &Path) {}
+
+/// The store's side of the chain's keys (docs/sync.md §3): head office provisions every
+/// issuer key; the store adds those it lacks to its key file and keeps its old ones.
+impl Keyring {
+    /// Adds every key of `chain` this keyring lacks and makes `current` the signing key if it
+    /// is known after the merge; saves the file only if something changed. A key id that is
+    /// already here with another secret is never overwritten (cards carry MACs under it):
+    /// it is counted in the answer's `clashes`. On a failed save the keyring is unchanged.
+    pub fn merge_chain_keys(
+        &mut self,
+        path: &Path,
+        chain: &[(u8, String)],
+        current: u8,
+    ) -> Result<KeyMerge, KeyError> {
+        let mut next = self.clone();
+        let mut merge = KeyMerge::default();
+        for (id, hex_text) in chain {
+            let key = decode_key(hex_text).ok_or(KeyError::BadKey { id: *id })?;
+            match next.keys.get(id) {
+                Some(have) if *have == key => {}
+                Some(_) => merge.clashes += 1,
+                None => {
+                    next.keys.insert(*id, key);
+                    merge.added += 1;
+                }
+            }
+        }
+        if next.keys.contains_key(&current) && next.current != current {
+            next.current = current;
+            merge.current_changed = true;
+        }
+        if merge.added > 0 || merge.current_changed {
+            next.save(path)?;
+            *self = next;
+        }
+        Ok(merge)
+    }
+}
+
+/// What [`Keyring::merge_chain_keys`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct KeyMerge {
+    pub added: usize,
+    pub current_changed: bool,
+    /// Key ids head office has with another secret than ours (an alarm: never overwritten).
+    pub clashes: usize,
+}
+
+#[cfg(test)]
+mod chain_key_tests {
+    use super::*;
+
+    #[test]
+    fn chain_keys_are_added_old_ones_kept_and_clashes_never_overwrite() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("keys.toml");
+        let mut keys = Keyring::load_or_create(&path).expect("created");
+        let old = keys.card_key(1, "880001000000018");
+        let chain = vec![(1u8, "ab".repeat(32)), (2u8, "cd".repeat(32))];
+        let merge = keys.merge_chain_keys(&path, &chain, 2).expect("merged");
+        assert_eq!(merge.added, 1);
+        assert_eq!(merge.clashes, 1, "key 1 differs: ours is kept");
+        assert!(merge.current_changed);
+        assert_eq!(keys.card_key(1, "880001000000018"), old);
+        let reloaded = Keyring::load(&path).expect("saved");
+        assert_eq!(reloaded.ids(), vec![1, 2]);
+        assert_eq!(reloaded.current_id(), 2);
+        let again = keys.merge_chain_keys(&path, &chain, 2).expect("merged");
+        assert_eq!((again.added, again.current_changed), (0, false));
+    }
+}

@@ -15,6 +15,7 @@ pub mod gift_exchange;
 pub mod id_document;
 pub mod ledger;
 pub mod money;
+pub mod offline;
 pub mod policy;
 pub mod quote;
 pub mod refund;

@@ -97,6 +97,36 @@ pub struct Policy {
     /// R-ENR-6: whether enrolment at the tier grants a welcome gift voucher.
     #[schema(value_type = Object)]
     pub welcome_gift: PerTier<bool>,
+
+    /// Redemption while head office is unreachable (docs/sync.md §6). Absent from policies
+    /// stored before the sync: the defaults apply.
+    #[serde(default)]
+    pub offline: OfflineLimits,
+}
+
+/// How far a store may let points be redeemed without head office's confirmation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct OfflineLimits {
+    /// Most points one card may redeem offline since its last acknowledgement.
+    pub card_allowance_points: i64,
+    /// Most points the whole store may redeem offline since its last acknowledgement.
+    pub store_budget_points: i64,
+    /// No offline redemption once the store has been offline this long.
+    pub max_age_hours: u32,
+    /// No offline redemption with a hotlist (last successful pull) older than this.
+    pub hotlist_max_age_minutes: u32,
+}
+
+impl Default for OfflineLimits {
+    fn default() -> Self {
+        OfflineLimits {
+            card_allowance_points: 500,
+            store_budget_points: 20_000,
+            max_age_hours: 24,
+            hotlist_max_age_minutes: 15,
+        }
+    }
 }
 
 impl Policy {
@@ -180,6 +210,7 @@ impl Policy {
                 gold: true,
                 platinum: true,
             },
+            offline: OfflineLimits::default(),
         }
     }
 

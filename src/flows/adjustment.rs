@@ -13,7 +13,7 @@ use crate::action::Action;
 use crate::domain::adjustment::{plan_adjustment, AdjustmentReason};
 use crate::domain::card_status::CardState;
 use crate::kiosk::Kiosk;
-use crate::store::{self, ledger::Refs};
+use crate::store::{self, card_events::CardEventKind, ledger::Refs};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,7 +74,7 @@ pub async fn adjust_points(
         &mut tx,
         action,
         &card.number,
-        "points_adjusted",
+        CardEventKind::PointsAdjusted,
         &json!({ "points": req.points, "reason": req.reason, "note": req.note, "approved_by": approved_by }),
     )
     .await?;

@@ -12,7 +12,7 @@ use crate::card::reader::CardSeen;
 use crate::card::record::CardContent;
 use crate::domain::card_status::CardState;
 use crate::kiosk::Kiosk;
-use crate::store;
+use crate::store::{self, card_events::CardEventKind};
 
 pub async fn rewrite(k: &Kiosk, action: &Action) -> Result<CardCheck, FlowError> {
     let read = card_io::read(k, &action.workstation).await?;
@@ -64,7 +64,7 @@ pub async fn rewrite(k: &Kiosk, action: &Action) -> Result<CardCheck, FlowError>
         &mut tx,
         action,
         &card.number,
-        "rewritten",
+        CardEventKind::Rewritten,
         &json!({ "tier": card.tier, "expiry": card.expiry, "seq": written.seq }),
     )
     .await?;

@@ -18,6 +18,7 @@ use super::slips::{self, SlipContext};
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::basket::{Basket, BasketLine, Tender};
+use crate::domain::events::{Encoded, Event, Money, SaleCommitted, SaleLine, SaleTender};
 use crate::domain::ledger::{plan_earning, EntryKind, PlannedEntry, Standing};
 use crate::domain::money::two_places;
 use crate::domain::policy::Policy;
@@ -303,6 +304,8 @@ struct Priced {
     doc: Document,
     /// `doc` as the print queue stores it.
     doc_json: String,
+    /// The `sale.committed` event, encoded here with the answer (not in the writer).
+    event: Encoded,
 }
 
 /// Prices `sale` against the card and its ledger as `conn` sees them.
@@ -417,6 +420,10 @@ fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
     };
     let answer =
         serde_json::to_string(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
+    let member_id = member.as_ref().map(|m| m.0.member.id.as_str());
+    let event = sale_event(&receipt, &basket, &cash_like, cash_paid, member_id)
+        .encode()
+        .map_err(|_| StoreError::Corrupt("sale event"))?;
     let doc = slips::sale(&sale.slip, action, &receipt, &basket);
     let doc_json = print_jobs::serialise(&doc)?;
     Ok(Priced {
@@ -429,6 +436,69 @@ fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
         answer,
         doc,
         doc_json,
+        event,
+    })
+}
+
+/// The `sale.committed` event of a priced sale: its totals, lines and tenders as the
+/// contract types carry them (the answer to the till is its own type).
+fn sale_event(
+    receipt: &SaleReceipt,
+    basket: &Basket,
+    cash_like: &[bool],
+    cash_paid: Decimal,
+    member_id: Option<&str>,
+) -> Event {
+    let q = &receipt.quote;
+    Event::SaleCommitted(SaleCommitted {
+        receipt_no: receipt.receipt_no.clone(),
+        till_id: receipt.till_id.clone(),
+        staff_id: receipt.staff_id.clone(),
+        business_day: receipt.business_day,
+        committed_at: receipt.committed_at,
+        card_number: receipt.card_number.clone(),
+        member_id: member_id.map(str::to_owned),
+        tier: q.tier,
+        birthday: q.birthday,
+        group_purchase: q.group_purchase,
+        gross: Money(q.gross_total),
+        discount: Money(q.discount_total),
+        net: Money(q.net_total),
+        redeem_points: q.redeem_points,
+        redeem_amount: Money(q.redeem_value),
+        payable: Money(q.payable),
+        cash: Money(cash_paid),
+        points_earned: q.points_earned,
+        policy_version: i64::from(receipt.policy_version),
+        // Set by the store's sync (head office or offline allowance) once it authorises.
+        redemption: None,
+        lines: q
+            .lines
+            .iter()
+            .map(|l| SaleLine {
+                sku: l.sku.clone(),
+                class: l.class.as_str().to_owned(),
+                quantity: i64::from(l.quantity),
+                unit_price: Money(l.unit_price),
+                gross: Money(l.gross),
+                discount: Money(l.discount),
+                net: Money(l.net),
+                redemption: Money(l.redemption_share),
+                redemption_points: l.redemption_points,
+                paid: Money(l.paid),
+                points_earned: l.points_earned,
+            })
+            .collect(),
+        tenders: basket
+            .tenders
+            .iter()
+            .zip(cash_like)
+            .map(|(t, cash)| SaleTender {
+                kind: t.kind.clone(),
+                amount: Money(t.amount),
+                cash_like: *cash,
+            })
+            .collect(),
     })
 }
 
@@ -490,6 +560,15 @@ fn commit_one(
             },
         )
         .await?;
+        // The sale's event (encoded when it was priced), then its ledger entries.
+        store::outbox::record_encoded(
+            conn,
+            &action.store_id,
+            &format!("{}:{}", action.store_id, req.receipt_no),
+            &priced.event,
+            action.now,
+        )
+        .await?;
         if let (Some(holder), Some(booking)) = (holder, &priced.booking) {
             store::ledger::append(
                 conn,
@@ -498,6 +577,7 @@ fn commit_one(
                 &booking.entries,
                 Refs {
                     sale_id: Some(sale_id),
+                    receipt_no: Some(&req.receipt_no),
                     ..Refs::default()
                 },
             )
@@ -506,15 +586,6 @@ fn commit_one(
                 store::cards::set_debt(conn, &holder.card.number, booking.debt_left).await?;
             }
         }
-        store::outbox::record_text(
-            conn,
-            &action.store_id,
-            "sale",
-            &format!("{}:{}", action.store_id, req.receipt_no),
-            &response,
-            action.now,
-        )
-        .await?;
         // The request's audit row, in the sale's own transaction: as durable as the sale.
         let entry = AuditEntry {
             store_id: action.store_id.clone(),

@@ -17,7 +17,9 @@ use crate::domain::enrolment::{
 };
 use crate::domain::{RuleViolation, Tier};
 use crate::kiosk::Kiosk;
-use crate::store::{self, service_grants::GrantKind};
+use crate::store::{
+    self, card_events::CardEventKind, members::MemberEvent, service_grants::GrantKind,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -174,7 +176,10 @@ pub async fn enrol(
         let number = &card.number;
         store::receipts::claim(tx, &sale_ids, "enrolment", number, action.today).await?;
         store::cards::set_state(tx, action, number, CardState::Active).await?;
-        store::card_events::record(tx, action, number, "issued", &json!({ "tier": tier, "qualifying_spend": spend, "valid_from": action.today, "expiry": expiry })).await?;
+        // The member first, then its card: head office meets them in that order. As stored:
+        // personal data sealed (R-SVC-1).
+        store::members::record_outbox(tx, action, &member.id, MemberEvent::Enrolled).await?;
+        store::card_events::record(tx, action, number, CardEventKind::Issued, &json!({ "tier": tier, "qualifying_spend": spend, "valid_from": action.today, "expiry": expiry })).await?;
         let gift = welcome_gift(&policy, tier);
         if gift {
             store::service_grants::record(
@@ -188,8 +193,6 @@ pub async fn enrol(
             )
             .await?;
         }
-        // As stored: personal data sealed (R-SVC-1).
-        store::members::record_outbox(tx, action, &member.id).await?;
         let card = store::cards::find(tx, number)
             .await?
             .ok_or(FlowError::NotFound {

@@ -23,6 +23,7 @@ use crate::domain::ledger::plan_transfer;
 use crate::kiosk::Kiosk;
 use crate::store::{
     self,
+    card_events::CardEventKind,
     cards::{Card, NewCard},
     ledger::Refs,
     members::Member,
@@ -58,7 +59,7 @@ pub async fn issue<T>(
     let guard = Reservation::new(k, action, &reserved.number);
     let written = match write_card(k, action, &reserved).await {
         Ok(written) => written,
-        Err(error) => return Err(guard.void("write_failed", error).await),
+        Err(error) => return Err(guard.void(CardEventKind::WriteFailed, error).await),
     };
     let mut tx = k.db.writer.begin().await?;
     let still_reserved = store::cards::find(&mut tx, &reserved.number)
@@ -83,7 +84,7 @@ pub async fn issue<T>(
         Err(refusal) => {
             // Free the single writer connection before voiding.
             drop(tx);
-            Err(guard.void("voided", refusal).await)
+            Err(guard.void(CardEventKind::Voided, refusal).await)
         }
     }
 }
@@ -106,7 +107,7 @@ async fn reserve(
         card,
     )
     .await?;
-    store::card_events::record(conn, action, &number, "reserved", &detail).await?;
+    store::card_events::record(conn, action, &number, CardEventKind::Reserved, &detail).await?;
     store::cards::find(conn, &number)
         .await?
         .ok_or(FlowError::NotFound {
@@ -141,7 +142,7 @@ impl Reservation {
 
     /// Voids the reservation (event `event`, the operator's reason) and hands back `error`
     /// for the operator, or the database fault that stopped the voiding.
-    async fn void(mut self, event: &str, error: FlowError) -> FlowError {
+    async fn void(mut self, event: CardEventKind, error: FlowError) -> FlowError {
         let Some((k, action, number)) = self.pending.take() else {
             return error;
         };
@@ -159,7 +160,7 @@ impl Drop for Reservation {
     fn drop(&mut self) {
         if let Some((k, action, number)) = self.pending.take() {
             self.runtime.spawn(async move {
-                if let Err(error) = void(&k, &action, &number, "voided", "issue interrupted").await {
+                if let Err(error) = void(&k, &action, &number, CardEventKind::Voided, "issue interrupted").await {
                     tracing::error!(card = %masked(&number), %error, "interrupted issue not voided; the sweep will");
                 }
             });
@@ -253,14 +254,14 @@ async fn void(
     k: &Kiosk,
     action: &Action,
     card_number: &str,
-    event: &str,
+    event: CardEventKind,
     reason: &str,
 ) -> Result<bool, FlowError> {
     let mut tx = k.db.writer.begin().await?;
     if !store::cards::void_reservation(&mut tx, action, card_number).await? {
         return Ok(false);
     }
-    let detail = if event == "write_failed" {
+    let detail = if event == CardEventKind::WriteFailed {
         json!({ "error": reason })
     } else {
         json!({ "reason": reason })
@@ -294,7 +295,15 @@ pub async fn void_stale_reservations(k: &Kiosk) -> Result<StaleReservations, Flo
     };
     let mut swept = StaleReservations::default();
     for number in stale {
-        if void(k, &action, &number, "voided", "stale_reservation").await? {
+        if void(
+            k,
+            &action,
+            &number,
+            CardEventKind::Voided,
+            "stale_reservation",
+        )
+        .await?
+        {
             swept.voided += 1;
             swept.cards.push(masked(&number));
         }
@@ -324,7 +333,7 @@ pub async fn exchange_cards(
     new: &Card,
     old_state: CardState,
     new_state: CardState,
-    event: &str,
+    event: CardEventKind,
 ) -> Result<i64, FlowError> {
     let current = store::cards::find(conn, &old.number)
         .await?
@@ -375,7 +384,7 @@ pub async fn exchange_cards(
     }
     let detail = json!({ "old": old.number, "new": new.number, "old_tier": old.tier, "new_tier": new.tier, "points_moved": balance, "debt_moved": old.points_debt });
     store::card_events::record(conn, action, &old.number, event, &detail).await?;
-    store::card_events::record(conn, action, &new.number, "issued", &detail).await?;
+    store::card_events::record(conn, action, &new.number, CardEventKind::Issued, &detail).await?;
     Ok(balance)
 }
 

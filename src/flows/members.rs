@@ -12,11 +12,15 @@ use super::FlowError;
 use crate::action::Action;
 use crate::domain::card_status::CardState;
 use crate::domain::enrolment::{check_applicant, Applicant};
+use crate::domain::events::{ContactChanged, Event};
 use crate::domain::id_document::IdDocument;
 use crate::kiosk::Kiosk;
 use crate::store::audit::AuditEntry;
 use crate::store::sealed::{normalise, LookupField};
-use crate::store::{self, members::Member};
+use crate::store::{
+    self,
+    members::{Member, MemberEvent},
+};
 
 /// How much of a member's personal data a view shows (R-SVC-1). `Full` is for roles whose
 /// work needs the values (the HTTP edge decides, from the staff member's permissions);
@@ -324,14 +328,18 @@ pub async fn update_contact(
         ..before.clone()
     };
     store::members::update_contact(&mut tx, &sealer, action, &after).await?;
-    // Before/after go to the change record only as "changed" flags and masked values.
-    let changes = json!({
-        "phone_changed": before.phone != after.phone,
-        "address_changed": before.address != after.address,
-        "email_changed": before.email != after.email,
-        "preferences_changed": before.preferences != after.preferences,
-        "staff_id": action.staff_id,
-    });
+    // The change record names the fields that changed, never their values (the sealed values
+    // are in the `member.changed` event beside it).
+    let fields: Vec<String> = [
+        ("phone", before.phone != after.phone),
+        ("address", before.address != after.address),
+        ("email", before.email != after.email),
+        ("preferences", before.preferences != after.preferences),
+    ]
+    .into_iter()
+    .filter(|(_, changed)| *changed)
+    .map(|(field, _)| field.to_owned())
+    .collect();
     // R-SVC-3: before/after in the audit trail, in the same transaction as the change.
     store::audit::append(
         &mut tx,
@@ -350,16 +358,14 @@ pub async fn update_contact(
     )
     .await?;
     // As stored: personal data sealed (R-SVC-1).
-    store::members::record_outbox(&mut tx, action, &after.id).await?;
-    store::outbox::record(
-        &mut tx,
-        &action.store_id,
-        "member_contact_change",
-        &after.id,
-        &changes,
-        action.now,
-    )
-    .await?;
+    store::members::record_outbox(&mut tx, action, &after.id, MemberEvent::Changed).await?;
+    let changed = Event::ContactChanged(ContactChanged {
+        member_id: after.id.clone(),
+        fields,
+        staff_id: action.staff_id.clone(),
+        at: action.now,
+    });
+    store::outbox::record(&mut tx, &action.store_id, &after.id, &changed, action.now).await?;
     tx.commit().await?;
     member_view(k, member_id, reveal).await
 }

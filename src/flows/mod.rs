@@ -24,6 +24,7 @@ pub mod review;
 pub mod services;
 pub mod slips;
 pub mod staff;
+pub mod sync_apply;
 pub mod unblock;
 pub mod upgrade;
 

@@ -14,7 +14,7 @@ use crate::domain::card_status::CardState;
 use crate::domain::enrolment::same_day_cash_spend;
 use crate::domain::review::check_reactivation;
 use crate::kiosk::Kiosk;
-use crate::store::{self, cards::Term};
+use crate::store::{self, card_events::CardEventKind, cards::Term};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -65,7 +65,7 @@ pub async fn reactivate(
         &mut tx,
         action,
         &card.number,
-        "reactivated",
+        CardEventKind::Reactivated,
         &json!({ "spend": spend, "valid_from": valid_from, "expiry": expiry }),
     )
     .await?;

@@ -11,6 +11,7 @@ use super::checkout::{check_receipt_no, receipt_print_jobs, request_hash};
 use super::slips;
 use super::FlowError;
 use crate::domain::basket::GoodsClass;
+use crate::domain::events::{Event, Money, RefundBooked, RefundLine};
 use crate::domain::ledger::plan_reversal;
 use crate::domain::money::round_fen;
 use crate::domain::refund::{plan_refund, RefundLineRequest, RefundedLine};
@@ -226,6 +227,40 @@ pub async fn refund(
         },
     )
     .await?;
+    // The refund's event, then its ledger entries (which name it by its number).
+    let booked = Event::RefundBooked(RefundBooked {
+        refund_no: req.refund_no.clone(),
+        receipt_no: receipt_no.to_owned(),
+        till_id: req.till_id.clone(),
+        staff_id: action.staff_id.clone(),
+        business_day: action.today,
+        created_at: action.now,
+        amount: Money(plan.amount),
+        cash: Money(cash_refund),
+        card_number: card.as_ref().map(|c| c.number.clone()),
+        points_reversed: plan.points_reversed,
+        points_restored: plan.points_restored,
+        debt_added,
+        lines: plan
+            .lines
+            .iter()
+            .map(|l| RefundLine {
+                line_index: l.index as i64,
+                quantity: i64::from(l.quantity),
+                amount: Money(l.amount),
+                points_reversed: l.points_reversed,
+                points_restored: l.points_restored,
+            })
+            .collect(),
+    });
+    store::outbox::record(
+        &mut tx,
+        &action.store_id,
+        &format!("{}:{}", action.store_id, req.refund_no),
+        &booked,
+        action.now,
+    )
+    .await?;
     let mut balance = None;
     if let Some(c) = &card {
         store::ledger::append(
@@ -236,6 +271,8 @@ pub async fn refund(
             Refs {
                 refund_id: Some(refund_id),
                 sale_id: Some(sale.id),
+                receipt_no: Some(receipt_no),
+                refund_no: Some(&req.refund_no),
                 ..Refs::default()
             },
         )
@@ -261,15 +298,6 @@ pub async fn refund(
     };
     let json = serde_json::to_value(&receipt).map_err(|_| StoreError::Corrupt("refund receipt"))?;
     store::refunds::set_response(&mut tx, refund_id, &json.to_string()).await?;
-    store::outbox::record(
-        &mut tx,
-        &action.store_id,
-        "refund",
-        &format!("{}:{}", action.store_id, req.refund_no),
-        &json,
-        action.now,
-    )
-    .await?;
     let names = store::sales::line_names(&mut tx, &action.store_id, receipt_no).await?;
     tx.commit().await?;
     // Printed after the commit; a replayed refund is not printed again.

@@ -18,7 +18,7 @@ use crate::domain::replacement::{
     check_loss_report, loss_report_deadline, plan_replacement, LossReport, ReplacementReason,
 };
 use crate::kiosk::Kiosk;
-use crate::store::{self, loss_reports::LossReportRow};
+use crate::store::{self, card_events::CardEventKind, loss_reports::LossReportRow};
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,18 +91,8 @@ pub async fn report_loss(
         &mut tx,
         action,
         &card.number,
-        "loss_reported",
+        CardEventKind::LossReported,
         &json!({ "channel": req.channel, "deadline": deadline }),
-    )
-    .await?;
-    // The hotlist entry every other store picks up at the next sync.
-    store::outbox::record(
-        &mut tx,
-        &action.store_id,
-        "hotlist",
-        &card.number,
-        &json!({ "card_number": card.number, "blocked_on": action.today, "reason": "lost" }),
-        action.now,
     )
     .await?;
     let view = reloaded_view(&mut tx, &card.number, &member, action.today).await?;
@@ -171,7 +161,7 @@ pub async fn replace(
     };
     let (points_moved, new_card) = issue(k, action, tx, new_card, "replacement", async |tx, new| {
         let points_moved =
-            exchange_cards(tx, action, &old, new, old_state, new_state, "replaced").await?;
+            exchange_cards(tx, action, &old, new, old_state, new_state, CardEventKind::Replaced).await?;
         if old.state == CardState::Inactive {
             store::cards::set_term(
                 tx,
@@ -190,7 +180,7 @@ pub async fn replace(
         if let Some(r) = &report {
             store::loss_reports::complete(tx, r.id, action.today, &new.number).await?;
         }
-        store::card_events::record(tx, action, &new.number, "replacement_fee", &json!({ "fee": plan.fee, "waived": req.waive_fee, "reason": req.reason, "late": plan.late })).await?;
+        store::card_events::record(tx, action, &new.number, CardEventKind::ReplacementFee, &json!({ "fee": plan.fee, "waived": req.waive_fee, "reason": req.reason, "late": plan.late })).await?;
         let view = reloaded_view(tx, &new.number, &member, action.today).await?;
         Ok((points_moved, view))
     })

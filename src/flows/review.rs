@@ -15,6 +15,7 @@ use crate::domain::review::{review_card, CardYear, ReviewOutcome};
 use crate::kiosk::Kiosk;
 use crate::store::{
     self,
+    card_events::CardEventKind,
     cards::{Card, Term},
     day,
 };
@@ -82,7 +83,7 @@ pub async fn run_review(k: &Kiosk, action: &Action) -> Result<ReviewSummary, Flo
                             expiry,
                             lapsed_on: None,
                         },
-                        "renewed",
+                        CardEventKind::Renewed,
                     )
                 }
                 ReviewOutcome::Downgrade {
@@ -100,7 +101,7 @@ pub async fn run_review(k: &Kiosk, action: &Action) -> Result<ReviewSummary, Flo
                             expiry,
                             lapsed_on: None,
                         },
-                        "downgraded",
+                        CardEventKind::Downgraded,
                     )
                 }
                 ReviewOutcome::Inactivate { lapsed_on } => {
@@ -113,7 +114,7 @@ pub async fn run_review(k: &Kiosk, action: &Action) -> Result<ReviewSummary, Flo
                             expiry: current.expiry,
                             lapsed_on: Some(lapsed_on),
                         },
-                        "inactivated",
+                        CardEventKind::Inactivated,
                     )
                 }
             };

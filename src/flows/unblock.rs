@@ -12,7 +12,7 @@ use crate::action::Action;
 use crate::domain::card_status::CardState;
 use crate::domain::replacement::check_unblock;
 use crate::kiosk::Kiosk;
-use crate::store::{self, StoreError};
+use crate::store::{self, card_events::CardEventKind, StoreError};
 
 /// Unblocks the card reported lost today; `approved_by` is the supervisor who entered their PIN.
 pub async fn withdraw_loss_report(
@@ -48,17 +48,8 @@ pub async fn withdraw_loss_report(
         &mut tx,
         action,
         &card.number,
-        "loss_report_withdrawn",
+        CardEventKind::LossReportWithdrawn,
         &json!({ "report_id": report.id, "state": back_to.as_str(), "approved_by": approved_by }),
-    )
-    .await?;
-    store::outbox::record(
-        &mut tx,
-        &action.store_id,
-        "hotlist",
-        &card.number,
-        &json!({ "card_number": card.number, "unblocked_on": action.today, "reason": "loss report withdrawn" }),
-        action.now,
     )
     .await?;
     let sealer = k.sealer.clone();

@@ -14,7 +14,7 @@ use crate::domain::ledger::upgrade_points;
 use crate::domain::upgrade::check_upgrade;
 use crate::domain::Tier;
 use crate::kiosk::Kiosk;
-use crate::store;
+use crate::store::{self, card_events::CardEventKind};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UpgradeResult {
@@ -57,7 +57,7 @@ pub async fn upgrade(
             new,
             CardState::Replaced,
             CardState::Active,
-            "upgraded",
+            CardEventKind::Upgraded,
         )
         .await?;
         let view = reloaded_view(tx, &new.number, &member, action.today).await?;

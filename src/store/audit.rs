@@ -12,7 +12,7 @@
 //! them, sealing that prefix. A deleted tail leaves no gap, and a wholesale re-chain leaves no
 //! broken link: those are caught by [anchors](Anchor), copies of the head (seq and hash) kept
 //! outside the database, which the chain must still reach with the same hash. Every row also
-//! goes to the outbox (topic `audit`) for head office.
+//! goes to the outbox (a `staff.action` event) for head office.
 
 use std::fmt;
 use std::io::Write;
@@ -27,6 +27,7 @@ use tokio::sync::Mutex;
 use tokio_stream::StreamExt;
 
 use super::StoreError;
+use crate::domain::events::{Event, StaffAction};
 
 /// The `prev_hash` of the first row.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -191,16 +192,23 @@ pub async fn append(
     .bind(row.chain)
     .execute(&mut *conn)
     .await?;
-    super::outbox::record(
-        conn,
-        &row.store_id,
-        "audit",
-        &row.seq.to_string(),
-        &row,
-        entry.at,
-    )
-    .await?;
-    Ok(row.seq)
+    let seq = row.seq;
+    let event = Event::StaffAction(StaffAction {
+        seq,
+        at: row.at,
+        staff_id: row.staff_id,
+        role: row.role,
+        workstation: row.workstation,
+        action: row.action,
+        target: row.target,
+        detail: row.detail,
+        result: row.result,
+        prev_hash: row.prev_hash,
+        hash: row.hash,
+        chain: row.chain,
+    });
+    super::outbox::record(conn, &row.store_id, &seq.to_string(), &event, entry.at).await?;
+    Ok(seq)
 }
 
 /// The chain's head: its last row's seq and hash (seq 0 and [`GENESIS`] while it is empty).

@@ -13,6 +13,7 @@ use super::{day, parse_day, StoreError};
 use crate::action::Action;
 use crate::domain::card_number::CardNumber;
 use crate::domain::card_status::{CardFacts, CardState};
+use crate::domain::events::CardSnapshot;
 use crate::domain::Tier;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,6 +166,41 @@ pub async fn find(conn: &mut SqliteConnection, number: &str) -> Result<Option<Ca
             .fetch_optional(conn)
             .await?;
     row.map(from_row).transpose()
+}
+
+/// The card's full row as the event contract carries it (`card.<cause>` events): read in
+/// the caller's transaction, right after the change it describes.
+pub async fn snapshot(
+    conn: &mut SqliteConnection,
+    number: &str,
+) -> Result<CardSnapshot, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, record_key_id FROM cards WHERE number = ?1"
+    ))
+    .bind(number)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::Corrupt("card_events.card_number"))?;
+    let card = card_at(&row)?;
+    let record_key_id: Option<i64> = row.try_get(15)?;
+    Ok(CardSnapshot {
+        number: card.number,
+        member_id: card.member_id,
+        tier: card.tier,
+        state: card.state,
+        valid_from: card.valid_from,
+        expiry: card.expiry,
+        lapsed_on: card.lapsed_on,
+        generation: card.generation,
+        replaces: card.replaces,
+        replaced_by: card.replaced_by,
+        upgrade_points_carried: card.upgrade_points_carried,
+        points_debt: card.points_debt,
+        issued_store: card.issued_store,
+        issued_on: card.issued_on,
+        record_seq: card.record_seq,
+        record_key_id,
+    })
 }
 
 /// The member's cards, newest generation first.

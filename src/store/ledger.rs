@@ -5,36 +5,22 @@
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
-use serde::Serialize;
 use sqlx::SqliteConnection;
 
 use super::{day, parse_day, StoreError};
 use crate::action::Action;
+use crate::domain::events::{Event, LedgerEntry};
 use crate::domain::ledger::{Entry, EntryKind, PlannedEntry, Standing, FRESH_KINDS};
 
-/// What an entry refers to, besides its card.
+/// What an entry refers to, besides its card: the local row ids (for this store's joins)
+/// and the store's own numbers, which name the sale or refund chain-wide in its event.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Refs<'a> {
     pub sale_id: Option<i64>,
     pub refund_id: Option<i64>,
+    pub receipt_no: Option<&'a str>,
+    pub refund_no: Option<&'a str>,
     pub related_card: Option<&'a str>,
-}
-
-/// A booked entry as head office gets it (a struct, not a `json!` map: it is written for
-/// every sale, and building the map costs more than the row's insert). Fields in the
-/// map's (alphabetical) order, so the payload is byte for byte what it was.
-#[derive(Serialize)]
-struct SyncedEntry<'a> {
-    business_day: String,
-    card_number: &'a str,
-    kind: EntryKind,
-    points: i64,
-    refund_id: Option<i64>,
-    related_card: Option<&'a str>,
-    sale_id: Option<i64>,
-    seq: i64,
-    staff_id: &'a str,
-    store_id: &'a str,
 }
 
 pub async fn entries(
@@ -128,23 +114,23 @@ pub async fn append(
         .bind(action.now.to_rfc3339())
         .fetch_one(&mut *conn)
         .await?;
+        let event = Event::LedgerEntry(LedgerEntry {
+            ledger_seq: seq,
+            card_number: card_number.to_owned(),
+            kind: e.kind,
+            points: e.points,
+            business_day: action.today,
+            receipt_no: refs.receipt_no.map(str::to_owned),
+            refund_no: refs.refund_no.map(str::to_owned),
+            related_card: refs.related_card.map(str::to_owned),
+            staff_id: action.staff_id.clone(),
+            created_at: action.now,
+        });
         super::outbox::record(
             conn,
             &action.store_id,
-            "points_ledger",
             &format!("{}:{seq}", action.store_id),
-            &SyncedEntry {
-                business_day: day(action.today),
-                card_number,
-                kind: e.kind,
-                points: e.points,
-                refund_id: refs.refund_id,
-                related_card: refs.related_card,
-                sale_id: refs.sale_id,
-                seq,
-                staff_id: &action.staff_id,
-                store_id: &action.store_id,
-            },
+            &event,
             action.now,
         )
         .await?;

@@ -3,7 +3,6 @@
 //! opened only here; the rest of the crate sees plaintext `Member`s, never the file's bytes.
 
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
@@ -11,6 +10,7 @@ use super::sealed::{is_sealed, Field, LookupField, Sealer};
 use super::{day, parse_day, Db, StoreError};
 use crate::action::Action;
 use crate::domain::enrolment::{Applicant, Sex};
+use crate::domain::events::{Event, MemberRecorded, MemberSnapshot, SealedDocument};
 use crate::domain::id_document::{IdDocument, IdKind};
 
 /// A member with their personal data opened. Not `Serialize`, and its `Debug` hides the ID
@@ -300,38 +300,23 @@ pub async fn update_contact(
     Ok(())
 }
 
-/// The member as head office receives it: the stored row, personal data still sealed (head
-/// office holds the data secret; nothing in the outbox is readable without it).
-#[derive(Debug, Serialize)]
-struct OutboxMember {
-    id: String,
-    name: String,
-    sex: String,
-    birth_date: String,
-    /// Sealed (`v1:…`).
-    phone: String,
-    id_document: OutboxDocument,
-    /// Sealed (`v1:…`).
-    address: Option<String>,
-    email: Option<String>,
-    preferences: Option<String>,
-    home_store: String,
-    id_lookup: Option<String>,
-    phone_lookup: Option<String>,
+/// Which member event a write is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberEvent {
+    /// `member.enrolled`: the member's card was issued at enrolment.
+    Enrolled,
+    /// `member.changed`: any later write to the member's row.
+    Changed,
 }
 
-#[derive(Debug, Serialize)]
-struct OutboxDocument {
-    kind: String,
-    /// Sealed (`v1:…`).
-    number: String,
-}
-
-/// Records the member's current row in the outbox (topic `member`), as stored: sealed.
+/// Records the member's current row in the outbox as `member.enrolled` or `member.changed`,
+/// as stored: personal data sealed, lookups beside it (head office holds the data secret;
+/// nothing in the outbox is readable without it).
 pub async fn record_outbox(
     conn: &mut SqliteConnection,
     action: &Action,
     member_id: &str,
+    kind: MemberEvent,
 ) -> Result<(), StoreError> {
     type Stored = (
         String,
@@ -354,36 +339,38 @@ pub async fn record_outbox(
     .bind(member_id)
     .fetch_one(&mut *conn)
     .await?;
-    let payload = OutboxMember {
-        id: r.0,
-        name: r.1,
-        sex: r.2,
-        birth_date: r.3,
-        phone: r.4,
-        id_document: OutboxDocument {
-            kind: r.5,
-            number: r.6,
+    let recorded = MemberRecorded {
+        member: MemberSnapshot {
+            id: r.0,
+            name: r.1,
+            sex: r.2,
+            birth_date: r.3,
+            phone: r.4,
+            id_document: SealedDocument {
+                kind: r.5,
+                number: r.6,
+            },
+            address: r.7,
+            email: r.8,
+            preferences: r.9,
+            home_store: r.10,
+            id_lookup: r.11,
+            phone_lookup: r.12,
         },
-        address: r.7,
-        email: r.8,
-        preferences: r.9,
-        home_store: r.10,
-        id_lookup: r.11,
-        phone_lookup: r.12,
+        staff_id: action.staff_id.clone(),
+        at: action.now,
     };
-    super::outbox::record(
-        conn,
-        &action.store_id,
-        "member",
-        &payload.id,
-        &payload,
-        action.now,
-    )
-    .await
+    let entity_id = recorded.member.id.clone();
+    let event = match kind {
+        MemberEvent::Enrolled => Event::MemberEnrolled(recorded),
+        MemberEvent::Changed => Event::MemberChanged(recorded),
+    };
+    super::outbox::record(conn, &action.store_id, &entity_id, &event, action.now).await
 }
 
 /// Seals personal data left in clear by a version before sealing (R-SVC-1): member rows
-/// without lookups, and the `member` outbox payloads written from them. Idempotent: a sealed
+/// without lookups, and the legacy `member` outbox payloads (version 0, from before the event
+/// contract) written from them. Idempotent: a sealed
 /// store changes nothing and costs one indexed query. When it sealed anything, the freed
 /// plaintext is overwritten (`secure_delete`), the file rebuilt (`VACUUM`) and the WAL
 /// emptied, so no old page keeps a clear ID number or phone. Returns the members sealed.
@@ -458,8 +445,9 @@ async fn seal_in_transaction(
     Ok(count)
 }
 
-/// `member` outbox payloads written in clear by the older version get their phone, ID number
-/// and address sealed in place. The outbox is immutable by trigger (payloads never change
+/// `member` outbox payloads written in clear by the older version (version 0: every event
+/// since the contract is written sealed) get their phone, ID number and address sealed in
+/// place. The outbox is immutable by trigger (payloads never change
 /// once written); this is the one exception, so the trigger is lifted and restored, with its
 /// own stored SQL, inside the caller's transaction. Head office receives the sealed values,
 /// as it does for every newer row.
@@ -467,10 +455,11 @@ async fn seal_outbox_payloads(
     conn: &mut SqliteConnection,
     sealer: &Sealer,
 ) -> Result<(), StoreError> {
-    let rows: Vec<(i64, String)> =
-        sqlx::query_as("SELECT seq, payload FROM outbox WHERE topic = 'member' ORDER BY seq")
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT seq, payload FROM outbox WHERE topic = 'member' AND version = 0 ORDER BY seq",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let mut rewritten = Vec::new();
     for (seq, payload) in rows {
         let mut value: serde_json::Value =

@@ -18,11 +18,13 @@ pub mod policy;
 pub mod print_jobs;
 pub mod receipts;
 pub mod refunds;
+pub mod replica;
 pub mod reports;
 pub mod sales;
 pub mod sealed;
 pub mod service_grants;
 pub mod staff;
+pub mod sync_state;
 mod values;
 
 use std::path::Path;

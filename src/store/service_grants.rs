@@ -6,6 +6,7 @@ use sqlx::SqliteConnection;
 
 use super::{day, StoreError};
 use crate::action::Action;
+use crate::domain::events::{Event, ServiceGranted};
 
 /// Kinds of grant, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,12 +52,27 @@ pub async fn record(
     .bind(&action.workstation)
     .fetch_one(&mut *conn)
     .await?;
+    let grant = ServiceGranted {
+        grant_id: id,
+        kind: kind.as_str().to_owned(),
+        card_number: card_number.to_owned(),
+        member_id: member_id.to_owned(),
+        business_day: action.today,
+        quantity,
+        detail: detail.clone(),
+        staff_id: action.staff_id.clone(),
+        workstation: action.workstation.clone(),
+    };
+    // A gift exchanged for points is its own kind: head office counts it against the points.
+    let event = match kind {
+        GrantKind::GiftExchange => Event::GiftExchanged(grant),
+        _ => Event::ServiceGranted(grant),
+    };
     super::outbox::record(
         conn,
         &action.store_id,
-        "service_grant",
         &format!("{}:{id}", action.store_id),
-        &serde_json::json!({ "kind": kind.as_str(), "card_number": card_number, "member_id": member_id, "quantity": quantity, "detail": detail, "business_day": day(action.today), "staff_id": action.staff_id }),
+        &event,
         action.now,
     )
     .await?;

@@ -460,7 +460,7 @@ impl TestApp {
     /// Outbox rows for business changes: every request is audited (and its audit row goes to
     /// head office), so "changes nothing" means no outbox row beyond the audit trail's.
     pub async fn outbox_changes(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic <> 'audit'")
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE topic <> 'staff.action'")
             .fetch_one(&self.kiosk.db.reader)
             .await
             .expect("count")

@@ -556,7 +556,7 @@ struct Checked {
     balances: HashMap<String, i64>,
     /// A card sale's balance right after its ledger entries.
     balance_after_sale: HashMap<i64, i64>,
-    /// Outbox rows of topic `sale`, by entity id (`store:receipt`).
+    /// Outbox rows of kind `sale.committed`, by entity id (`store:receipt`).
     sale_outbox: HashMap<String, u64>,
     /// Acknowledged enrolments checked.
     enrolments: usize,
@@ -693,7 +693,7 @@ async fn check(
 
     // Exactly one outbox row per sale: the new sales', and none more for an older one.
     let outbox: Vec<String> = sqlx::query_scalar(
-        "SELECT entity_id FROM outbox WHERE seq > ?1 AND seq <= ?2 AND topic = 'sale'",
+        "SELECT entity_id FROM outbox WHERE seq > ?1 AND seq <= ?2 AND topic = 'sale.committed'",
     )
     .bind(from("outbox"))
     .bind(upto["outbox"])
