@@ -16,6 +16,7 @@
 //! - [`receipt`] and [`printer`]: the printed documents, and the printer drivers.
 //! - [`staff`]: PIN hashing and sessions.
 //! - [`secrets`]: keys derived from the key file's data secret.
+//! - [`headoffice`]: head office on PostgreSQL (ingest, projections, change feed, keys).
 //! - [`config`], [`clock`], [`action`]: configuration, the clock seam, who acts where and when.
 //! - [`demo`]: the deterministic demo store.
 pub mod action;
@@ -25,6 +26,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod flows;
+pub mod headoffice;
 pub mod http;
 pub mod jobs;
 pub mod kiosk;

@@ -82,6 +82,84 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Head-office mode: the chain's server on PostgreSQL (see docs/sync.md).
+    HeadOffice(HeadOfficeArgs),
+}
+
+#[derive(clap::Args)]
+struct HeadOfficeArgs {
+    /// PostgreSQL URL, e.g. postgres://user@host/kiosk_hq.
+    #[arg(long, env = "KIOSK_HQ_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Head office's own chain key file (issuer keys + data secret; created on first use).
+    #[arg(
+        long,
+        env = "KIOSK_HQ_KEY_FILE",
+        default_value = "head-office-keys.toml",
+        global = true
+    )]
+    chain_key_file: PathBuf,
+    /// Most database connections of this process.
+    #[arg(
+        long,
+        env = "KIOSK_HQ_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    max_connections: u32,
+    #[command(subcommand)]
+    command: HqCommand,
+}
+
+#[derive(Subcommand)]
+enum HqCommand {
+    /// Serve stores and head-office staff over TLS (migrates first; runs the daily review).
+    Serve {
+        #[arg(long, env = "KIOSK_HQ_LISTEN", default_value = "0.0.0.0:8443")]
+        listen: String,
+        #[arg(long, env = "KIOSK_HQ_TLS_CERT")]
+        tls_cert: PathBuf,
+        #[arg(long, env = "KIOSK_HQ_TLS_KEY")]
+        tls_key: PathBuf,
+        /// Do not run the daily annual review in this process.
+        #[arg(long)]
+        no_review_job: bool,
+    },
+    /// Create or migrate head office's PostgreSQL schema, then exit.
+    Migrate,
+    /// Make the chain's CA and a server certificate it signs: ca.pem, ca.key, server.pem,
+    /// server.key in DIR.
+    InitTls {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Host names or IP addresses the server certificate names (repeatable).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: Vec<String>,
+    },
+    /// Register a store: prints its credential once and writes its key file.
+    RegisterStore {
+        #[arg(long)]
+        store_id: String,
+        #[arg(long)]
+        name: String,
+        /// Where to write the store's key file (chain issuer keys + data secret).
+        #[arg(long)]
+        key_file: PathBuf,
+    },
+    /// Create a head-office admin (hq_admin). The PIN is read from standard input.
+    AddAdmin {
+        #[arg(long)]
+        staff_number: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Add a chain issuer key and make it current (stores fetch it from /sync/v1/keys).
+    RotateKey,
+    /// Run head office's annual review for a day (default today), then exit.
+    Review {
+        #[arg(long)]
+        date: Option<NaiveDate>,
+    },
 }
 
 #[tokio::main]
@@ -92,6 +170,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
+    if let Command::HeadOffice(args) = cli.command {
+        return head_office(args).await;
+    }
     let config =
         Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("configuration")?;
     let listen = config.listen.clone();
@@ -163,7 +244,10 @@ async fn main() -> anyhow::Result<()> {
     .context("starting the kiosk")?;
     kiosk.tray = tray;
     match cli.command {
-        Command::Migrate | Command::RotateKey | Command::VerifyAudit { .. } => {
+        Command::Migrate
+        | Command::RotateKey
+        | Command::VerifyAudit { .. }
+        | Command::HeadOffice(_) => {
             tracing::info!("database ready")
         }
         Command::BootstrapSupervisor {
@@ -218,6 +302,103 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     kiosk.db.close().await;
+    Ok(())
+}
+
+/// `member-kiosk head-office …`.
+async fn head_office(args: HeadOfficeArgs) -> anyhow::Result<()> {
+    use member_kiosk::headoffice::{self as hq, config::HqConfig, config::ServeConfig};
+    let key_file = args.chain_key_file.clone();
+    match &args.command {
+        HqCommand::InitTls { dir, host } => {
+            let files = hq::tls::init_tls(dir, host).context("making the chain's certificates")?;
+            println!(
+                "chain CA {} (give it to every store), server certificate {} and key {}",
+                files.ca_cert.display(),
+                files.server_cert.display(),
+                files.server_key.display()
+            );
+            return Ok(());
+        }
+        HqCommand::RotateKey => {
+            let id = hq::keys::rotate(&key_file)
+                .with_context(|| format!("chain key file {}", key_file.display()))?;
+            println!("issuer key {id} is now current; stores fetch it on their next sync");
+            return Ok(());
+        }
+        _ => {}
+    }
+    let database_url = args
+        .database_url
+        .clone()
+        .context("--database-url (or KIOSK_HQ_DATABASE_URL) is required")?;
+    let config = HqConfig {
+        database_url,
+        key_file: key_file.clone(),
+        max_connections: args.max_connections,
+    };
+    let (keyring, secrets) = hq::keys::load_or_create(&key_file)
+        .with_context(|| format!("chain key file {}", key_file.display()))?;
+    let pool = hq::db::connect(&config, true)
+        .await
+        .context("head-office database")?;
+    match args.command {
+        HqCommand::Migrate => println!("head-office database ready"),
+        HqCommand::RegisterStore {
+            store_id,
+            name,
+            key_file: store_key_file,
+        } => {
+            let minted = hq::credentials::register_store(&pool, &store_id, &name).await?;
+            if let Err(e) = hq::keys::write_store_key_file(&store_key_file, &keyring) {
+                // Without its key file the store can't use the credential: undo.
+                sqlx::query("DELETE FROM stores WHERE store_id = $1")
+                    .bind(&store_id)
+                    .execute(&pool)
+                    .await?;
+                return Err(e)
+                    .with_context(|| format!("store key file {}", store_key_file.display()));
+            }
+            println!(
+                "store {} registered; key file {}",
+                minted.store_id,
+                store_key_file.display()
+            );
+            println!("credential (shown once): {}", minted.credential);
+        }
+        HqCommand::AddAdmin { staff_number, name } => {
+            let pin = read_pin()?;
+            hq::staff::add_admin(&pool, Arc::new(secrets), &staff_number, &name, pin).await?;
+            println!("head-office admin {staff_number} created");
+        }
+        HqCommand::Review { date } => {
+            let day = date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let policy = member_kiosk::domain::policy::Policy::charter_default();
+            let summary = hq::review::run(&pool, &policy, day).await?;
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        HqCommand::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            no_review_job,
+        } => {
+            let ho = hq::HeadOffice {
+                pool: pool.clone(),
+                key_file,
+                secrets: Arc::new(secrets),
+            };
+            let serve = ServeConfig {
+                listen,
+                tls_cert,
+                tls_key,
+                review_job: !no_review_job,
+            };
+            hq::http::serve(ho, &serve, shutdown_signal()).await?;
+        }
+        HqCommand::InitTls { .. } | HqCommand::RotateKey => {}
+    }
+    pool.close().await;
     Ok(())
 }
 

@@ -260,6 +260,32 @@ impl Keyring {
     }
 }
 
+/// Head office's use of the chain keyring: provisioning stores with the chain's keys.
+impl Keyring {
+    /// Every issuer key as (id, 64 hex characters), ascending: what head office provisions
+    /// to stores (`GET /sync/v1/keys`).
+    pub fn export_issuer_keys(&self) -> Vec<(u8, String)> {
+        self.keys
+            .iter()
+            .map(|(id, key)| (*id, hex::encode(key)))
+            .collect()
+    }
+
+    /// The root of the data secrets, if the keyring has one.
+    pub fn data_secret(&self) -> Option<[u8; KEY_LEN]> {
+        self.data_secret
+    }
+
+    /// Writes this keyring (issuer keys, current id, data secret) to a file that must not
+    /// exist yet (mode 0600): a store's key file made at its registration.
+    pub fn write_new_file(&self, path: &Path) -> Result<(), KeyError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(|e| io_error("create the directory", dir, e))?;
+        }
+        write_new(path, &self.to_toml()).map_err(|e| io_error("create", path, e))
+    }
+}
+
 impl fmt::Debug for Keyring {
     /// Key ids only: a keyring in a log line or a panic message must not leak keys.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
