@@ -228,7 +228,7 @@ impl HeadOffice {
         cmd.args(["register-store", "--database-url", &self.db_url])
             .args(["--store-id", store_id, "--name"])
             .arg(format!("Store {store_id}"))
-            .arg("--store-key-file")
+            .arg("--key-file")
             .arg(key_file);
         let printed = run(cmd, "head-office register-store", &self.log, None);
         let credential = printed
@@ -631,6 +631,15 @@ impl Store {
             .collect()
     }
 
+    /// Where the store's pull through head office's change feed stands.
+    pub async fn pull_cursor(&self) -> i64 {
+        let mut conn = self.open().await;
+        sqlx::query_scalar("SELECT pull_cursor FROM sync_state")
+            .fetch_one(&mut conn)
+            .await
+            .expect("sync_state")
+    }
+
     /// Unacknowledged outbox rows.
     pub async fn backlog(&self) -> i64 {
         let mut conn = self.open().await;
@@ -928,6 +937,19 @@ impl Chain {
     pub async fn converged(&self) -> bool {
         for s in &self.stores {
             if s.backlog().await > 0 {
+                return false;
+            }
+        }
+        // Every store has pulled every change it is due (the feed leaves out its own).
+        for s in &self.stores {
+            let due: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(id), 0)::BIGINT FROM changes WHERE origin IS DISTINCT FROM $1",
+            )
+            .bind(&s.id)
+            .fetch_one(&self.db.pool)
+            .await
+            .unwrap_or(i64::MAX);
+            if s.pull_cursor().await < due {
                 return false;
             }
         }
