@@ -817,8 +817,10 @@ pub struct Chain {
     pub db: TestDb,
     pub timing: Timing,
     pub dir: tempfile::TempDir,
-    /// Every card ever seen blocked or replaced, anywhere: must never be active again.
-    pub ever_blocked: BTreeSet<String>,
+    /// (place, card) for every card a place (head office or a store) was ever seen holding
+    /// blocked or replaced: that place must never hold it active again. (Another place may
+    /// still hold it active until the change reaches it.)
+    pub ever_blocked: BTreeSet<(String, String)>,
 }
 
 impl Chain {
@@ -981,6 +983,15 @@ impl Chain {
         let mut faults = Vec::new();
         let pool = &self.db.pool;
         for s in &self.stores {
+            // Read in the order things happen (head office's mark, the store's
+            // acknowledgements, head office's rows, the store's rows again), so that a push
+            // landing between two reads can't pass for a fault.
+            let high_water: i64 =
+                sqlx::query_scalar("SELECT high_water FROM stores WHERE store_id = $1")
+                    .bind(&s.id)
+                    .fetch_one(pool)
+                    .await
+                    .map_err(|e| e.to_string())?;
             let outbox = s.outbox().await;
             let at_hq: BTreeMap<i64, String> =
                 sqlx::query_as("SELECT seq, hash FROM events WHERE store_id = $1")
@@ -990,8 +1001,12 @@ impl Chain {
                     .map_err(|e| e.to_string())?
                     .into_iter()
                     .collect();
-            let mine: BTreeMap<i64, Option<String>> =
-                outbox.iter().map(|(seq, h, _)| (*seq, h.clone())).collect();
+            let mine: BTreeMap<i64, Option<String>> = s
+                .outbox()
+                .await
+                .into_iter()
+                .map(|(seq, h, _)| (seq, h))
+                .collect();
             for (seq, hash, acknowledged) in &outbox {
                 match at_hq.get(seq) {
                     None if *acknowledged => faults.push(format!(
@@ -1012,12 +1027,6 @@ impl Chain {
                     ));
                 }
             }
-            let high_water: i64 =
-                sqlx::query_scalar("SELECT high_water FROM stores WHERE store_id = $1")
-                    .bind(&s.id)
-                    .fetch_one(pool)
-                    .await
-                    .map_err(|e| e.to_string())?;
             let below = at_hq.range(..=high_water).count() as i64;
             if below != high_water {
                 faults.push(format!(
@@ -1068,13 +1077,9 @@ impl Chain {
                 states.push((s.id.clone(), c, st));
             }
         }
-        for (_, card, state) in &states {
-            if state == "blocked" || state == "replaced" {
-                self.ever_blocked.insert(card.clone());
-            }
-        }
         for (place, card, state) in &states {
-            if self.ever_blocked.contains(card) && (state == "active" || state == "inactive") {
+            let key = (place.clone(), card.clone());
+            if self.ever_blocked.contains(&key) && (state == "active" || state == "inactive") {
                 faults.push(format!(
                     "{place}: card {card} was blocked and is {state} again"
                 ));
@@ -1104,6 +1109,27 @@ impl Chain {
                 faults.push(format!(
                     "card {card}: head office balance {at_hq}, the stores' entries sum to {sum}"
                 ));
+            }
+        }
+        // The hotlist: a card blocked or replaced at head office is so at every store that
+        // holds it.
+        let hq_states: Vec<(String, String)> = sqlx::query_as(
+            "SELECT card_number, state FROM cards WHERE state IN ('blocked', 'replaced')",
+        )
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(|e| e.to_string())?;
+        for s in &self.stores {
+            let known = s.card_states().await;
+            for (card, state) in &hq_states {
+                if let Some(mine) = known.get(card) {
+                    if mine == "active" || mine == "inactive" {
+                        faults.push(format!(
+                            "store {}: card {card} is {mine}, head office has it {state}",
+                            s.id
+                        ));
+                    }
+                }
             }
         }
         for s in &self.stores {
