@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fault_proxy::Mode;
-use harness::{hq_count, ring_sales, Chain, Till, Timing};
+use harness::{hq_count, Chain, Till, Timing};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -88,19 +88,6 @@ async fn checkouts_until(
     taken
 }
 
-/// Offline sales at store `i` until it holds `events` unacknowledged events.
-async fn build_backlog(chain: &mut Chain, i: usize, events: usize, cards: &[String]) {
-    let till = chain.stores[i].till().await;
-    let mut round = 0;
-    while (chain.stores[i].backlog().await as usize) < events {
-        let missing = events - chain.stores[i].backlog().await as usize;
-        // A card sale writes a few events, a guest sale one or two: overshoot a little.
-        let sales = (missing / 2).max(1);
-        ring_sales(&till, &format!("B{i}-{round}"), sales, 16, cards).await;
-        round += 1;
-    }
-}
-
 struct Figures {
     backlog: i64,
     drain: Duration,
@@ -132,7 +119,7 @@ async fn run(hq_processes: usize, stores: usize, backlog: usize, idle_n: usize) 
 
     chain.set_all(Mode::Down);
     for i in 0..stores {
-        build_backlog(&mut chain, i, backlog / stores, &cards).await;
+        harness::build_backlog(&mut chain.stores[i], backlog / stores, &cards).await;
     }
     let mut total = 0;
     for s in &chain.stores {

@@ -203,45 +203,53 @@ async fn chain_store_killed_mid_push_resends_without_loss() {
     }
 }
 
+/// Whether a head-office process is inside an ingest transaction right now (its last
+/// statement inserted events and its transaction is still open).
+async fn ingest_in_flight(pool: &sqlx::PgPool) -> bool {
+    harness::hq_count(
+        pool,
+        "SELECT COUNT(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND state IN ('active', 'idle in transaction')
+           AND query ILIKE '%INSERT INTO events%'",
+    )
+    .await
+        > 0
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_head_office_killed_mid_ingest_loses_nothing() {
     let mut chain = Chain::start(2, 1).await;
     let cards = cards_everywhere(&mut chain).await;
+    let mut caught_mid_transaction = 0;
     for round in 0..3u64 {
+        // A backlog of more than one batch at store 0001, a small one at 0002.
         chain.set_all(Mode::Down);
-        for (i, s) in chain.stores.iter_mut().enumerate() {
-            let till = s.till().await;
-            assert_eq!(
-                ring_sales(&till, &format!("H{round}-{i}"), 40, 2, &cards).await,
-                40
-            );
-        }
+        harness::build_backlog(&mut chain.stores[0], 1200, &cards).await;
+        let till = chain.stores[1].till().await;
+        assert_eq!(
+            ring_sales(&till, &format!("H{round}"), 20, 2, &cards).await,
+            20
+        );
         let before = hq_count(&chain.db.pool, "SELECT COUNT(*) FROM events").await;
         chain.set_all(Mode::Pass);
-        // Kill head office as soon as the first of the backlog's pushes starts landing, or
-        // a moment later on later rounds.
+        // Rounds 0 and 1: kill head office while an ingest transaction is open; round 2:
+        // once the first batch has committed, between batches or inside the next.
         let started = Instant::now();
         loop {
-            let accepted: u64 = chain
-                .stores
-                .iter()
-                .map(|s| {
-                    s.proxy
-                        .stats()
-                        .accepted
-                        .load(std::sync::atomic::Ordering::Relaxed)
-                })
-                .sum();
-            if accepted > 0 {
+            if round < 2 && ingest_in_flight(&chain.db.pool).await {
+                caught_mid_transaction += 1;
                 break;
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the stores push"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            if round == 2 && hq_count(&chain.db.pool, "SELECT COUNT(*) FROM events").await > before
+            {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        tokio::time::sleep(Duration::from_millis(20 + 60 * round)).await;
         chain.hq.kill_all();
         let landed = hq_count(&chain.db.pool, "SELECT COUNT(*) FROM events").await;
         eprintln!(
@@ -252,6 +260,10 @@ async fn chain_head_office_killed_mid_ingest_loses_nothing() {
         chain.start_hq(1).await;
         heal_and_check(&mut chain, &format!("after kill {round} of head office")).await;
     }
+    assert!(
+        caught_mid_transaction > 0,
+        "head office was killed inside an ingest transaction at least once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

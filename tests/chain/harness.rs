@@ -795,6 +795,23 @@ pub async fn ring_sales(
     ok
 }
 
+/// Offline sales at `store` until it holds at least `events` unacknowledged events.
+pub async fn build_backlog(store: &mut Store, events: usize, cards: &[String]) {
+    let till = store.till().await;
+    let mut round = 0;
+    loop {
+        let have = store.backlog().await as usize;
+        if have >= events {
+            return;
+        }
+        // A card sale writes a few events, a guest sale one or two: overshoot a little.
+        let sales = ((events - have) / 2).max(1);
+        let prefix = format!("BL{}-{}-{round}", store.id, uuid::Uuid::now_v7().simple());
+        ring_sales(&till, &prefix, sales, 8, cards).await;
+        round += 1;
+    }
+}
+
 /// A valid PRC resident ID for `birth` (sequence `n`), as the kiosk's tests make them.
 pub fn prc_id(birth: chrono::NaiveDate, n: u32) -> String {
     member_kiosk::demo::prc_id_number("110105", birth, n)
