@@ -504,14 +504,14 @@ async fn bench_raw_baseline(db: &std::path::Path, total: usize) -> Throughput {
             .fetch_one(&mut *tx)
             .await
             .expect("ledger");
-            sqlx::query("INSERT INTO outbox (store_id, topic, entity_id, payload, created_at) VALUES ('0001', 'points_ledger', ?1, ?2, '2026-06-02T02:00:00Z')")
+            sqlx::query("INSERT INTO outbox (store_id, topic, version, entity_id, payload, hash, created_at) VALUES ('0001', 'ledger.entry', 1, ?1, ?2, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', '2026-06-02T02:00:00Z')")
                 .bind(seq.to_string())
                 .bind(&payload[..200])
                 .execute(&mut *tx)
                 .await
                 .expect("outbox");
         }
-        sqlx::query("INSERT INTO outbox (store_id, topic, entity_id, payload, created_at) VALUES ('0001', 'sale', ?1, ?2, '2026-06-02T02:00:00Z')")
+        sqlx::query("INSERT INTO outbox (store_id, topic, version, entity_id, payload, hash, created_at) VALUES ('0001', 'sale.committed', 1, ?1, ?2, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', '2026-06-02T02:00:00Z')")
             .bind(id.to_string())
             .bind(&payload)
             .execute(&mut *tx)
@@ -542,7 +542,7 @@ async fn bench_raw_baseline(db: &std::path::Path, total: usize) -> Throughput {
         .fetch_one(&mut *tx)
         .await
         .expect("audit");
-        sqlx::query("INSERT INTO outbox (store_id, topic, entity_id, payload, created_at) VALUES ('0001', 'audit', ?1, ?2, '2026-06-02T02:00:00Z')")
+        sqlx::query("INSERT INTO outbox (store_id, topic, version, entity_id, payload, hash, created_at) VALUES ('0001', 'staff.action', 1, ?1, ?2, 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', '2026-06-02T02:00:00Z')")
             .bind(seq.to_string())
             .bind(&payload[..300])
             .execute(&mut *tx)

@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use super::policy::OfflineLimits;
 use super::rule::RuleViolation;
 
-/// The rule id of every offline-bound refusal.
-pub const RULE: &str = "R-SYNC-OFFLINE";
+/// The rule id of every offline-bound refusal: the bounds are how R-PTS-7 (a balance never
+/// below zero) holds chain-wide while head office can't confirm the balance.
+pub const RULE: &str = "R-PTS-7";
 
 /// What the store knows about its own offline standing when a redemption is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -18,7 +18,9 @@ use super::slips::{self, SlipContext};
 use super::FlowError;
 use crate::action::Action;
 use crate::domain::basket::{Basket, BasketLine, Tender};
-use crate::domain::events::{Encoded, Event, Money, SaleCommitted, SaleLine, SaleTender};
+use crate::domain::events::{
+    Encoded, Event, Money, RedemptionAuthority, SaleCommitted, SaleLine, SaleTender,
+};
 use crate::domain::ledger::{plan_earning, EntryKind, PlannedEntry, Standing};
 use crate::domain::money::two_places;
 use crate::domain::policy::Policy;
@@ -140,7 +142,18 @@ pub async fn commit_sale(
         ..by.clone()
     };
     let workstation = action.workstation.clone();
+    // Across the chain, a redemption needs head office's confirmation or the offline bounds
+    // (flows::redemption) before the sale can commit.
+    let redemption = match req.card_number.as_deref() {
+        Some(raw) if req.redeem_points > 0 => {
+            let card = parse_card_number(raw)?;
+            super::redemption::authorise(k, card.as_str(), &req.receipt_no, req.redeem_points)
+                .await?
+        }
+        _ => None,
+    };
     let sale = Sale {
+        redemption,
         hash: request_hash(&canonical(&req)),
         policy: k.policy(action.today),
         slip: slips::context(k, &workstation),
@@ -263,6 +276,8 @@ pub fn request_hash(request: &impl Serialize) -> String {
 /// A sale as rung: everything pricing it needs, owned (the writer has no `Kiosk`).
 struct Sale {
     action: Action,
+    /// Who allowed the sale's redemption (None: no redemption, or no head office).
+    redemption: Option<RedemptionAuthority>,
     policy: Arc<Policy>,
     request: SaleRequest,
     /// The request's idempotency hash.
@@ -421,9 +436,12 @@ fn compose(sale: &Sale, holder: Option<Holder>) -> Result<Priced, FlowError> {
     let answer =
         serde_json::to_string(&receipt).map_err(|_| StoreError::Corrupt("sale receipt"))?;
     let member_id = member.as_ref().map(|m| m.0.member.id.as_str());
-    let event = sale_event(&receipt, &basket, &cash_like, cash_paid, member_id)
-        .encode()
-        .map_err(|_| StoreError::Corrupt("sale event"))?;
+    let redemption = sale.redemption.filter(|_| receipt.quote.redeem_points > 0);
+    let event = sale_event(
+        &receipt, &basket, &cash_like, cash_paid, member_id, redemption,
+    )
+    .encode()
+    .map_err(|_| StoreError::Corrupt("sale event"))?;
     let doc = slips::sale(&sale.slip, action, &receipt, &basket);
     let doc_json = print_jobs::serialise(&doc)?;
     Ok(Priced {
@@ -448,6 +466,7 @@ fn sale_event(
     cash_like: &[bool],
     cash_paid: Decimal,
     member_id: Option<&str>,
+    redemption: Option<RedemptionAuthority>,
 ) -> Event {
     let q = &receipt.quote;
     Event::SaleCommitted(SaleCommitted {
@@ -470,8 +489,8 @@ fn sale_event(
         cash: Money(cash_paid),
         points_earned: q.points_earned,
         policy_version: i64::from(receipt.policy_version),
-        // Set by the store's sync (head office or offline allowance) once it authorises.
-        redemption: None,
+        // Head office's confirmation or the offline bounds (flows::redemption).
+        redemption,
         lines: q
             .lines
             .iter()
@@ -599,6 +618,22 @@ fn commit_one(
             result: 201,
         };
         audit::append(conn, job.secrets.audit_key(), &entry).await?;
+        // Counted against the offline bounds until head office acknowledges this sale.
+        if let (Some(authority), Some(holder)) = (sale.redemption, holder) {
+            let points = priced.receipt.quote.redeem_points;
+            if points > 0 {
+                store::sync_state::record_redemption(
+                    conn,
+                    &req.receipt_no,
+                    &holder.card.number,
+                    points,
+                    authority,
+                    action.today,
+                    action.now,
+                )
+                .await?;
+            }
+        }
         Ok(Committed::Fresh {
             answer: priced.answer,
             print_job,

@@ -125,6 +125,8 @@ pub async fn enrol(
     })?;
     let expiry = card_expiry(&policy, action.today);
 
+    // R-ENR-3 chain-wide first (head office, when online), before the writer is taken.
+    super::enrolment_check::check(k, &applicant.id_document).await?;
     // The card is issued with the member record (if new) in its reservation. R-ENR-3 is
     // checked through the ID number's lookup index: the number itself is stored sealed.
     let sealer = k.sealer.clone();

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::Json;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -78,6 +78,27 @@ pub struct Health {
     pub outbox_pending: i64,
     /// Card reservations a killed kiosk left, voided by the sweep (their numbers are in the log).
     pub stale_reservations_voided: i64,
+    /// The head-office sync.
+    pub sync: SyncHealth,
+}
+
+/// The head-office sync as the status bar shows it (docs/sync.md §4).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncHealth {
+    /// `online`, `offline`, `conflict` (pushing stopped: an alarm is open) or `not_configured`.
+    #[schema(example = "online")]
+    pub state: &'static str,
+    /// The last call head office answered (either direction).
+    pub last_success: Option<DateTime<Utc>>,
+    /// Outbox events head office has not acknowledged.
+    pub backlog: i64,
+    /// Age of the oldest unacknowledged event, seconds (0: none).
+    pub lag_seconds: i64,
+    pub last_error: Option<String>,
+    /// Seconds since the last successful pull (the hotlist's age); None: never pulled.
+    pub hotlist_age_seconds: Option<i64>,
+    /// The change-feed cursor.
+    pub cursor: i64,
 }
 
 #[utoipa::path(get, path = "/api/health", security(()), tag = "back office", responses((status = 200, body = Health)))]
@@ -93,6 +114,26 @@ pub async fn health(State(k): State<Kiosk>) -> Result<Json<Health>, ApiError> {
     let stale = crate::store::cards::stale_reservations_voided(&mut conn)
         .await
         .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let row = crate::store::sync_state::load(&mut conn)
+        .await
+        .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let oldest = crate::store::outbox::oldest_unacknowledged(&mut conn)
+        .await
+        .map_err(|e| ApiError::from(crate::flows::FlowError::from(e)))?;
+    let now = k.clock.now();
+    // The sync task's own reading (loaded from sync_state at start, then kept by the task).
+    let state = k.sync.snapshot().state();
+    let sync = SyncHealth {
+        state: state.as_str(),
+        last_success: row.last_success(),
+        backlog: pending,
+        lag_seconds: oldest.map_or(0, |at| (now - at).num_seconds().max(0)),
+        last_error: row.last_error.clone(),
+        hotlist_age_seconds: row
+            .last_pull_success
+            .map(|at| (now - at).num_seconds().max(0)),
+        cursor: row.pull_cursor,
+    };
     let today = k.today();
     Ok(Json(Health {
         status: "ok",
@@ -101,6 +142,7 @@ pub async fn health(State(k): State<Kiosk>) -> Result<Json<Health>, ApiError> {
         policy_version: k.policy(today).version,
         outbox_pending: pending,
         stale_reservations_voided: stale,
+        sync,
     }))
 }
 

@@ -141,14 +141,20 @@ pub async fn find(
     row.map(|r| from_row(r, sealer)).transpose()
 }
 
-/// The member holding `doc` (R-ENR-3: at most one), through the ID number's lookup index.
+/// The member holding `doc`, through the ID number's lookup index. R-ENR-3 makes it one per
+/// person; a person enrolled twice while a store was offline (pulled from head office and
+/// flagged in `duplicate_members`) has two: the one holding a card that is not replaced is
+/// answered first, so a local enrolment still sees the live card and refuses.
 pub async fn find_by_document(
     conn: &mut SqliteConnection,
     sealer: &Sealer,
     doc: &IdDocument,
 ) -> Result<Option<Member>, StoreError> {
     let row: Option<MemberRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM members WHERE id_kind = ?1 AND id_lookup = ?2"
+        "SELECT {COLUMNS} FROM members m WHERE id_kind = ?1 AND id_lookup = ?2
+         ORDER BY EXISTS (SELECT 1 FROM cards c WHERE c.member_id = m.id AND c.replaced_by IS NULL
+                          AND c.state IN ('active', 'inactive', 'blocked', 'reserved')) DESC, created_at, id
+         LIMIT 1"
     ))
     .bind(doc.kind.as_str())
     .bind(sealer.lookup(LookupField::IdNumber, &doc.number))

@@ -193,3 +193,34 @@ pub async fn offline_redeemed(
     .fetch_one(conn)
     .await?)
 }
+
+/// Records who allowed a sale's redemption, in the sale's transaction (after its outbox
+/// rows): the redemption counts against the offline bounds until head office acknowledges
+/// the outbox up to here.
+pub async fn record_redemption(
+    conn: &mut SqliteConnection,
+    receipt_no: &str,
+    card_number: &str,
+    points: i64,
+    authority: crate::domain::events::RedemptionAuthority,
+    business_day: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let authority = match authority {
+        crate::domain::events::RedemptionAuthority::HeadOffice => "head_office",
+        crate::domain::events::RedemptionAuthority::Offline => "offline",
+    };
+    sqlx::query(
+        "INSERT INTO sale_redemptions (receipt_no, card_number, points, authority, business_day, outbox_seq, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) FROM outbox), ?6)",
+    )
+    .bind(receipt_no)
+    .bind(card_number)
+    .bind(points)
+    .bind(authority)
+    .bind(super::day(business_day))
+    .bind(now.to_rfc3339())
+    .execute(conn)
+    .await?;
+    Ok(())
+}

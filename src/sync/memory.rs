@@ -10,8 +10,8 @@ use chrono::Utc;
 
 use super::client::{Call, HeadOffice, HeadOfficeError};
 use super::protocol::{
-    ChainKeys, Change, ChangesAnswer, Conflict, EnrolmentCheck, EnrolmentCheckAnswer, PushAnswer,
-    PushRequest, RedemptionAnswer, RedemptionRequest, SentEvent,
+    ChainKeys, Change, ChangesAnswer, Conflict, EnrolmentCheck, EnrolmentCheckAnswer, KnownMember,
+    PushAnswer, PushRequest, RedemptionAnswer, RedemptionRequest, SentEvent,
 };
 
 #[derive(Default)]
@@ -25,6 +25,7 @@ struct Inner {
     pushes: u32,
     keys: Option<ChainKeys>,
     balance: i64,
+    known: Vec<KnownMember>,
 }
 
 #[derive(Default)]
@@ -79,6 +80,11 @@ impl MemoryHeadOffice {
 
     pub fn set_keys(&self, keys: ChainKeys) {
         self.with(|i| i.keys = Some(keys));
+    }
+
+    /// The members the enrolment check answers (whatever is asked).
+    pub fn set_known(&self, known: Vec<KnownMember>) {
+        self.with(|i| i.known = known);
     }
 
     pub fn set_balance(&self, balance: i64) {
@@ -172,7 +178,7 @@ impl HeadOffice for MemoryHeadOffice {
         ready(self.with(|i| {
             Self::fail(i)?;
             Ok(EnrolmentCheckAnswer {
-                members: Vec::new(),
+                members: i.known.clone(),
             })
         }))
     }

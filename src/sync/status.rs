@@ -21,22 +21,23 @@ pub struct SyncSnapshot {
     pub offline_since: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
     pub conflict: bool,
+    /// The last call head office was asked got an answer.
+    pub online: bool,
 }
 
 impl SyncSnapshot {
     pub fn state(&self) -> State {
-        plan::state(
-            self.configured,
-            self.conflict,
-            self.last_success,
-            self.last_failure,
-        )
+        match (self.configured, self.conflict, self.online) {
+            (false, _, _) => State::NotConfigured,
+            (true, true, _) => State::Conflict,
+            (true, false, true) => State::Online,
+            (true, false, false) => State::Offline,
+        }
     }
 
     /// Head office answered the last call (a conflict still means it answers).
     pub fn online(&self) -> bool {
-        matches!(self.state(), State::Online | State::Conflict)
-            && self.last_success >= self.last_failure
+        self.configured && self.online
     }
 
     /// From the stored state (at start).
@@ -49,6 +50,8 @@ impl SyncSnapshot {
             offline_since: row.offline_since,
             last_error: row.last_error.clone(),
             conflict: row.conflict_seq.is_some(),
+            online: plan::state(configured, false, row.last_success(), row.last_error_at)
+                == State::Online,
         }
     }
 }
@@ -80,6 +83,7 @@ impl SyncStatus {
     pub fn succeeded(&self, at: DateTime<Utc>, pulled: bool) {
         self.update(|s| {
             s.last_success = Some(at);
+            s.online = true;
             s.offline_since = None;
             if pulled {
                 s.hotlist_at = Some(at);
@@ -91,6 +95,7 @@ impl SyncStatus {
     pub fn failed(&self, at: DateTime<Utc>, error: String) {
         self.update(|s| {
             s.last_failure = Some(at);
+            s.online = false;
             s.offline_since.get_or_insert(at);
             s.last_error = Some(error);
         });

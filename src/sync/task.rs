@@ -175,6 +175,7 @@ async fn try_round(
                 tx.commit().await?;
                 k.sync.update(|s| {
                     s.conflict = true;
+                    s.online = true;
                     s.last_success = Some(at);
                     s.last_error = Some(format!("event {} conflicts", conflict.seq));
                 });

@@ -1,6 +1,7 @@
 /**
  * The shell's light background polls: the store server (public `GET /api/health`, so "server
- * unreachable" shows even when nobody is working, and clears when it is back) and the
+ * unreachable" shows even when nobody is working, and clears when it is back; its answer also
+ * carries the head-office sync the status bar shows) and the
  * printers (`GET /api/printers`, while signed in). Quiet: they never show progress.
  */
 import { ApiFailure } from './errors.js';
@@ -13,6 +14,9 @@ export const HEALTH_DOWN_EVERY_MS = 2000;
 /** A health check unanswered this long counts as the server being down. */
 export const HEALTH_TIMEOUT_MS = 4000;
 export const PRINTERS_EVERY_MS = 10_000;
+
+/** The last `GET /api/health` answer (null until answered); see status.js `syncState`. */
+export const health = createStore(null);
 
 /** The last `GET /api/printers` answer (null until asked); see status.js `printerState`. */
 export const printers = createStore(null);
@@ -32,7 +36,7 @@ export async function watchServer(signal) {
   while (!signal.aborted) {
     let up = true;
     try {
-      await get('/api/health', { quiet: true, signal, timeoutMs: HEALTH_TIMEOUT_MS });
+      health.set(await get('/api/health', { quiet: true, signal, timeoutMs: HEALTH_TIMEOUT_MS }));
     } catch (f) {
       // An error answer is still an answer; only no answer means the server is away.
       up = !(f instanceof ApiFailure && f.code === 'server_unreachable');

@@ -41,3 +41,17 @@ export function actionsAllowed(link, workstation, reader, { card = false } = {})
   if (card && !reader.connected) return { allowed: false, reason: 'reader_unavailable' };
   return { allowed: true, reason: null };
 }
+
+/**
+ * The head-office sync from the `GET /api/health` answer's `sync`: null when not asked yet or
+ * not configured (nothing to show), else `{state, backlog, lagMinutes}` where `state` is
+ * `online` | `offline` | `conflict`. A backlog is shown only when events wait.
+ */
+export function syncState(health) {
+  const sync = health?.sync;
+  if (!sync || sync.state === 'not_configured') return null;
+  const state = ['online', 'offline', 'conflict'].includes(sync.state) ? sync.state : 'offline';
+  const backlog = Number.isInteger(sync.backlog) && sync.backlog > 0 ? sync.backlog : 0;
+  const lagMinutes = Number.isInteger(sync.lag_seconds) ? Math.floor(sync.lag_seconds / 60) : 0;
+  return { state, backlog, lagMinutes };
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { actionsAllowed, printerState, readerState } from '../../app/shared/status.js';
+import { actionsAllowed, printerState, readerState, syncState } from '../../app/shared/status.js';
 
 const till = { id: 'T01', kind: 'checkout', reader: true, printer: true };
 const bare = { id: 'T02', kind: 'checkout', reader: false, printer: false };
@@ -53,4 +53,14 @@ test('card actions also need this workstation reader, connected', () => {
   assert.deepEqual(actionsAllowed(up, till, idle, { card: true }), { allowed: true, reason: null });
   // Without a card the reader does not matter.
   assert.deepEqual(actionsAllowed(up, bare, idle), { allowed: true, reason: null });
+});
+
+test('the head-office sync as the status bar says it', () => {
+  assert.equal(syncState(null), null, 'not answered yet');
+  assert.equal(syncState({ status: 'ok' }), null, 'an older server');
+  assert.equal(syncState({ sync: { state: 'not_configured', backlog: 3 } }), null);
+  assert.deepEqual(syncState({ sync: { state: 'online', backlog: 0, lag_seconds: 0 } }), { state: 'online', backlog: 0, lagMinutes: 0 });
+  assert.deepEqual(syncState({ sync: { state: 'offline', backlog: 120, lag_seconds: 185 } }), { state: 'offline', backlog: 120, lagMinutes: 3 });
+  assert.equal(syncState({ sync: { state: 'conflict', backlog: 1, lag_seconds: 5 } }).state, 'conflict');
+  assert.equal(syncState({ sync: { state: 'weird' } }).state, 'offline', 'unknown: not claimed online');
 });

@@ -1,0 +1,911 @@
+//! The store's sync engine against an in-process fake head office over TLS (a test CA made
+//! with rcgen; the kiosk trusts only it): every outbox event arrives exactly once even when
+//! an answer is lost after head office stored it, a conflicting copy raises the alarm and
+//! stops pushing, a hotlist change pulled makes the card refused, foreign points are applied
+//! once, a member enrolled twice is flagged, and the cursor survives a restart.
+//! (The end-to-end tests against the real head office are in the chain suite.)
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use common::{assert_refused, cash, day, regular, spawn_app, test_keys, test_secrets};
+use member_kiosk::card::memory::MemoryCardReader;
+use member_kiosk::clock::{Clock, FixedClock};
+use member_kiosk::config::{Config, Credential, HeadOfficeConfig};
+use member_kiosk::domain::card_status::CardState;
+use member_kiosk::domain::events::{CardSnapshot, MemberSnapshot, SealedDocument};
+use member_kiosk::domain::ledger::EntryKind;
+use member_kiosk::jobs::JobRunner;
+use member_kiosk::kiosk::Kiosk;
+use member_kiosk::store::audit::AuditEntry;
+use member_kiosk::store::sealed::Field;
+use member_kiosk::sync::http_client::HttpHeadOffice;
+use member_kiosk::sync::memory::MemoryHeadOffice;
+use member_kiosk::sync::protocol::{
+    Change, ChangeBody, ChangesAnswer, PushAnswer, PushRequest, SentEvent,
+};
+use member_kiosk::sync::task::{self, SyncMemory};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const CREDENTIAL: &str = "0001.test-secret";
+
+/// What the fake head office holds and how it misbehaves.
+#[derive(Default)]
+struct Hq {
+    events: BTreeMap<i64, SentEvent>,
+    changes: Vec<Change>,
+    /// Store the next push, then answer only after the client gave up.
+    stall_next_push: bool,
+    pushes: u32,
+    /// The `after` of every changes request.
+    asked_after: Vec<i64>,
+}
+
+type Shared = Arc<Mutex<Hq>>;
+
+fn authorised(headers: &HeaderMap) -> bool {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == format!("Bearer {CREDENTIAL}"))
+}
+
+fn refusal(status: StatusCode, code: &str) -> Response {
+    (status, Json(json!({ "error": code, "code": code }))).into_response()
+}
+
+async fn push(
+    State(hq): State<Shared>,
+    headers: HeaderMap,
+    Json(req): Json<PushRequest>,
+) -> Response {
+    if !authorised(&headers) {
+        return refusal(StatusCode::UNAUTHORIZED, "bad_credential");
+    }
+    if req.store_id != "0001" {
+        return refusal(StatusCode::FORBIDDEN, "wrong_store");
+    }
+    let (answer, stall) = {
+        let mut hq = hq.lock().expect("lock");
+        hq.pushes += 1;
+        let mut inserted = 0;
+        for e in &req.events {
+            match hq.events.get(&e.seq) {
+                Some(stored) if stored.hash != e.hash => {
+                    let body = json!({ "error": "conflict", "code": "event_conflict", "seq": e.seq,
+                                       "stored_hash": stored.hash, "sent_hash": e.hash });
+                    return (StatusCode::CONFLICT, Json(body)).into_response();
+                }
+                Some(_) => {}
+                None => {
+                    hq.events.insert(e.seq, e.clone());
+                    inserted += 1;
+                }
+            }
+        }
+        let mut high_water = 0;
+        while hq.events.contains_key(&(high_water + 1)) {
+            high_water += 1;
+        }
+        (
+            PushAnswer {
+                high_water,
+                inserted,
+            },
+            std::mem::take(&mut hq.stall_next_push),
+        )
+    };
+    if stall {
+        // Committed, but the answer comes after the store's time limit: lost on the way.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    Json(answer).into_response()
+}
+
+#[derive(Deserialize)]
+struct After {
+    after: i64,
+    limit: u32,
+}
+
+async fn changes(State(hq): State<Shared>, headers: HeaderMap, Query(q): Query<After>) -> Response {
+    if !authorised(&headers) {
+        return refusal(StatusCode::UNAUTHORIZED, "bad_credential");
+    }
+    let mut hq = hq.lock().expect("lock");
+    hq.asked_after.push(q.after);
+    let page: Vec<Change> = hq
+        .changes
+        .iter()
+        .filter(|c| c.id > q.after)
+        .take(q.limit as usize)
+        .cloned()
+        .collect();
+    let next = page.last().map_or(q.after, |c| c.id);
+    Json(ChangesAnswer {
+        changes: page,
+        next,
+        at: Utc::now(),
+    })
+    .into_response()
+}
+
+async fn keys() -> Response {
+    refusal(StatusCode::NOT_FOUND, "not_found")
+}
+
+/// A fake head office on 127.0.0.1 over TLS; returns its address, state and the CA's PEM.
+async fn fake_head_office() -> (SocketAddr, Shared, String) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca_key = rcgen::KeyPair::generate().expect("CA key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "test chain CA");
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let server_key = rcgen::KeyPair::generate().expect("server key");
+    let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .expect("server params")
+        .signed_by(&server_key, &ca, &ca_key)
+        .expect("server certificate");
+    let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
+        server.pem().into_bytes(),
+        server_key.serialize_pem().into_bytes(),
+    )
+    .await
+    .expect("TLS config");
+    let hq: Shared = Arc::default();
+    let app = Router::new()
+        .route("/sync/v1/push", post(push))
+        .route("/sync/v1/changes", get(changes))
+        .route("/sync/v1/keys", get(keys))
+        .with_state(hq.clone());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let addr = listener.local_addr().expect("addr");
+    let server = axum_server::from_tcp_rustls(listener, tls);
+    tokio::spawn(async move { server.serve(app.into_make_service()).await });
+    (addr, hq, ca.pem())
+}
+
+fn client(addr: SocketAddr, ca_pem: &str, timeout: Duration) -> HttpHeadOffice {
+    HttpHeadOffice::new(
+        &format!("https://{addr}"),
+        ca_pem.as_bytes(),
+        CREDENTIAL,
+        timeout,
+    )
+    .expect("client")
+}
+
+/// Some outbox events: audit rows are one producer every kiosk has.
+async fn make_events(k: &Kiosk, n: usize) {
+    for i in 0..n {
+        k.audit(AuditEntry {
+            store_id: k.config.store_id.clone(),
+            at: k.clock.now(),
+            staff_id: "S01".into(),
+            role: None,
+            workstation: "test".into(),
+            action: "test.event".into(),
+            target: Some(i.to_string()),
+            detail: None,
+            result: 200,
+        })
+        .await
+        .expect("audited");
+    }
+}
+
+async fn outbox(k: &Kiosk) -> (i64, i64) {
+    sqlx::query_as("SELECT COUNT(*), COUNT(sent_at) FROM outbox")
+        .fetch_one(&k.db.reader)
+        .await
+        .expect("outbox")
+}
+
+async fn drain(k: &Kiosk, ho: &HttpHeadOffice, memory: &mut SyncMemory) {
+    for _ in 0..50 {
+        let round = task::round(k, ho, memory).await;
+        let (all, sent) = outbox(k).await;
+        if round.failed.is_none() && all == sent {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("outbox not drained: {:?}", outbox(k).await);
+}
+
+#[tokio::test]
+async fn every_event_arrives_exactly_once_even_when_an_answer_is_lost() {
+    let (addr, hq, ca) = fake_head_office().await;
+    let app = spawn_app().await;
+    let ho = client(addr, &ca, Duration::from_secs(1));
+    let mut memory = SyncMemory::default();
+    make_events(&app.kiosk, 30).await;
+    hq.lock().expect("lock").stall_next_push = true;
+
+    let first = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert!(first.failed.is_some(), "the answer was lost: {first:?}");
+    let (all, sent) = outbox(&app.kiosk).await;
+    assert_eq!(sent, 0, "nothing acknowledged without an answer");
+    assert_eq!(
+        hq.lock().expect("lock").events.len() as i64,
+        all,
+        "head office stored them"
+    );
+
+    make_events(&app.kiosk, 5).await;
+    drain(&app.kiosk, &ho, &mut memory).await;
+    let (all, sent) = outbox(&app.kiosk).await;
+    assert_eq!(all, sent);
+    let stored: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT seq, topic, payload FROM outbox ORDER BY seq")
+            .fetch_all(&app.kiosk.db.reader)
+            .await
+            .expect("outbox");
+    let hq = hq.lock().expect("lock");
+    let seqs: Vec<i64> = hq.events.keys().copied().collect();
+    assert_eq!(seqs, (1..=all).collect::<Vec<_>>(), "each seq once, no gap");
+    assert!(hq.pushes >= 2, "the lost batch was sent again");
+    for (seq, topic, payload) in stored {
+        let e = &hq.events[&seq];
+        assert_eq!((&e.kind, &e.payload), (&topic, &payload), "sent as stored");
+    }
+}
+
+#[tokio::test]
+async fn a_conflicting_copy_raises_the_alarm_stops_pushing_and_overwrites_nothing() {
+    let (addr, hq, ca) = fake_head_office().await;
+    let app = spawn_app().await;
+    let ho = client(addr, &ca, Duration::from_secs(5));
+    let mut memory = SyncMemory::default();
+    make_events(&app.kiosk, 3).await;
+    drain(&app.kiosk, &ho, &mut memory).await;
+    let (acknowledged, _) = outbox(&app.kiosk).await;
+
+    // Head office holds the next seq with another hash (another copy of this store's log).
+    let next = acknowledged + 1;
+    hq.lock().expect("lock").events.insert(
+        next,
+        SentEvent {
+            seq: next,
+            kind: "other".into(),
+            version: 1,
+            payload: "{}".into(),
+            hash: "0".repeat(64),
+            created_at: Utc::now(),
+        },
+    );
+    make_events(&app.kiosk, 2).await;
+    let round = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert!(round.conflict, "{round:?}");
+    let alarms: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT kind, seq FROM sync_alarms WHERE resolved_at IS NULL")
+            .fetch_all(&app.kiosk.db.reader)
+            .await
+            .expect("alarms");
+    assert_eq!(alarms, vec![("event_conflict".to_string(), Some(next))]);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'sync.event_conflict'")
+            .fetch_one(&app.kiosk.db.reader)
+            .await
+            .unwrap_or(-1);
+    assert_eq!(audited, 1, "the alarm is in the audit trail");
+    assert_eq!(hq.lock().expect("lock").events[&next].hash, "0".repeat(64));
+
+    // Pushing stays stopped: another round sends nothing.
+    let pushes = hq.lock().expect("lock").pushes;
+    let again = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert_eq!(again.pushed, 0);
+    assert_eq!(hq.lock().expect("lock").pushes, pushes);
+    let (status, health) = app.get("/api/health").await;
+    assert_eq!(status, 200);
+    // This kiosk's config has no head office (the test drives the task itself).
+    assert_eq!(health["sync"]["state"], "not_configured");
+    assert!(
+        health["sync"]["backlog"].as_i64().unwrap_or(0) >= 2,
+        "{health}"
+    );
+    assert!(health["sync"]["last_error"]
+        .as_str()
+        .unwrap_or("")
+        .contains("conflicts"));
+}
+
+/// The card's row as head office would send it.
+async fn snapshot(k: &Kiosk, number: &str) -> CardSnapshot {
+    let card = {
+        let mut conn = k.db.reader.acquire().await.expect("conn");
+        member_kiosk::store::cards::find(&mut conn, number)
+            .await
+            .expect("read")
+            .expect("card")
+    };
+    CardSnapshot {
+        number: card.number,
+        member_id: card.member_id,
+        tier: card.tier,
+        state: card.state,
+        valid_from: card.valid_from,
+        expiry: card.expiry,
+        lapsed_on: card.lapsed_on,
+        generation: card.generation,
+        replaces: card.replaces,
+        replaced_by: card.replaced_by,
+        upgrade_points_carried: card.upgrade_points_carried,
+        points_debt: card.points_debt,
+        issued_store: card.issued_store,
+        issued_on: card.issued_on,
+        record_seq: card.record_seq,
+        record_key_id: None,
+    }
+}
+
+fn add_change(hq: &Shared, origin: &str, body: ChangeBody) {
+    let mut hq = hq.lock().expect("lock");
+    let id = hq.changes.len() as i64 + 1;
+    hq.changes.push(Change {
+        id,
+        origin: Some(origin.into()),
+        body,
+    });
+}
+
+#[tokio::test]
+async fn a_pulled_hotlist_change_makes_the_card_refused_and_never_returns_it_to_active() {
+    let (addr, hq, ca) = fake_head_office().await;
+    let app = spawn_app().await;
+    let ho = client(addr, &ca, Duration::from_secs(5));
+    let mut memory = SyncMemory::default();
+    let card = app.enrol_card(1, "300.00", day(1980, 5, 1)).await;
+    let before = app.ledger_sum(&card).await;
+
+    // Store 0002 took a loss report; and earlier an entry of 250 points there.
+    let mut blocked = snapshot(&app.kiosk, &card).await;
+    blocked.state = CardState::Blocked;
+    add_change(
+        &hq,
+        "0002",
+        ChangeBody::Points {
+            store_id: "0002".into(),
+            ledger_seq: 41,
+            card_number: card.clone(),
+            kind: EntryKind::Earn,
+            points: 250,
+            business_day: day(2026, 3, 9),
+        },
+    );
+    add_change(
+        &hq,
+        "0002",
+        ChangeBody::Card {
+            card: blocked.clone(),
+            withdrawal: false,
+        },
+    );
+    let round = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert!(round.failed.is_none(), "{round:?}");
+    assert_eq!(round.pulled, 2);
+
+    let view = app.lookup(&card).await;
+    assert_eq!(view["state"], "blocked", "{view}");
+    assert_eq!(view["usable"], false);
+    let sale = app
+        .sale(
+            "R-HOT-1",
+            Some(&card),
+            json!([regular("GOODS", "100.00", 1)]),
+            cash("95.00"),
+            0,
+        )
+        .await;
+    assert_refused(&sale, 422, Some("R-REP-2"), Some("card_number"));
+    assert_eq!(
+        app.ledger_sum(&card).await,
+        before + 250,
+        "foreign points applied"
+    );
+
+    // The same entry again (a re-sent change) and an old "active" copy: neither changes anything.
+    add_change(
+        &hq,
+        "0002",
+        ChangeBody::Points {
+            store_id: "0002".into(),
+            ledger_seq: 41,
+            card_number: card.clone(),
+            kind: EntryKind::Earn,
+            points: 250,
+            business_day: day(2026, 3, 9),
+        },
+    );
+    let mut stale = blocked.clone();
+    stale.state = CardState::Active;
+    add_change(
+        &hq,
+        "0003",
+        ChangeBody::Card {
+            card: stale,
+            withdrawal: false,
+        },
+    );
+    memory = SyncMemory::default();
+    let round = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert!(round.failed.is_none(), "{round:?}");
+    assert_eq!(
+        app.lookup(&card).await["state"],
+        "blocked",
+        "never back to active"
+    );
+    assert_eq!(app.ledger_sum(&card).await, before + 250, "applied once");
+    let cursor: i64 = sqlx::query_scalar("SELECT pull_cursor FROM sync_state")
+        .fetch_one(&app.kiosk.db.reader)
+        .await
+        .expect("cursor");
+    assert_eq!(cursor, 4);
+}
+
+#[tokio::test]
+async fn a_member_enrolled_twice_in_the_chain_is_stored_and_flagged_not_merged() {
+    let (addr, hq, ca) = fake_head_office().await;
+    let app = spawn_app().await;
+    let ho = client(addr, &ca, Duration::from_secs(5));
+    let card = app.enrol_card(2, "300.00", day(1980, 5, 1)).await;
+    let ours: (String, String, String, String, String, String) = sqlx::query_as(
+        "SELECT m.id, m.id_kind, m.id_number, m.id_lookup, m.phone, m.phone_lookup FROM members m JOIN cards c ON c.member_id = m.id WHERE c.number = ?1",
+    )
+    .bind(&card)
+    .fetch_one(&app.kiosk.db.reader)
+    .await
+    .expect("member");
+    // The same person enrolled in store 0002 while it was offline: another member id, the
+    // personal data sealed with the chain's key for that id.
+    let their_id = "0190aaaa-0000-7000-8000-000000000002";
+    let sealer = &app.kiosk.sealer;
+    let reseal = |field: Field, sealed: &str| {
+        let plain = sealer.open(&ours.0, field, sealed).expect("opens");
+        sealer.seal(their_id, field, &plain).expect("seals")
+    };
+    let theirs = MemberSnapshot {
+        id: their_id.into(),
+        name: "Test Member".into(),
+        sex: "female".into(),
+        birth_date: "1980-05-01".into(),
+        phone: reseal(Field::Phone, &ours.4),
+        id_document: SealedDocument {
+            kind: ours.1.clone(),
+            number: reseal(Field::IdNumber, &ours.2),
+        },
+        address: None,
+        email: None,
+        preferences: None,
+        home_store: "0002".into(),
+        id_lookup: Some(ours.3.clone()),
+        phone_lookup: Some(ours.5.clone()),
+    };
+    let mut their_card = snapshot(&app.kiosk, &card).await;
+    their_card.number = "880002000000017".into();
+    their_card.member_id = theirs.id.clone();
+    their_card.issued_store = "0002".into();
+    add_change(
+        &hq,
+        "0002",
+        ChangeBody::Member {
+            member: theirs.clone(),
+        },
+    );
+    add_change(
+        &hq,
+        "0002",
+        ChangeBody::Card {
+            card: their_card,
+            withdrawal: false,
+        },
+    );
+    let mut memory = SyncMemory::default();
+    let round = task::round(&app.kiosk, &ho, &mut memory).await;
+    assert!(round.failed.is_none(), "{round:?}");
+    let flags: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT member_a, member_b, card_a, card_b FROM duplicate_members WHERE resolved_at IS NULL",
+    )
+    .fetch_all(&app.kiosk.db.reader)
+    .await
+    .expect("flags");
+    assert_eq!(flags.len(), 1, "{flags:?}");
+    let (a, b, card_a, card_b) = &flags[0];
+    let mut members = vec![a.clone(), b.clone()];
+    members.sort();
+    let mut expected = vec![ours.0.clone(), theirs.id.clone()];
+    expected.sort();
+    assert_eq!(members, expected);
+    let mut cards = vec![card_a.clone(), card_b.clone()];
+    cards.sort();
+    let mut expected_cards = vec![Some("880002000000017".to_string()), Some(card.clone())];
+    expected_cards.sort();
+    assert_eq!(cards, expected_cards);
+    // Both cards stay live (never merged by the sync); the local one still works.
+    assert_eq!(app.lookup(&card).await["state"], "active");
+
+    // R-ENR-3 still refuses a local enrolment of the same person.
+    let receipt = app.guest_cash_sale("Q-DUP", "300.00").await;
+    let answer = app
+        .post(
+            "/api/members",
+            json!({ "applicant": common::applicant(2, day(1980, 5, 1)), "receipts": [receipt] }),
+        )
+        .await;
+    assert_refused(&answer, 422, Some("R-ENR-3"), Some("applicant.id_document"));
+}
+
+/// A kiosk configured with head office (the real driver from its config) and its jobs.
+async fn start_store(dir: &std::path::Path, addr: SocketAddr) -> (Kiosk, JobRunner) {
+    let config = Config {
+        database: dir.join("kiosk.db"),
+        spool_dir: dir.join("spool"),
+        key_file: dir.join("keys.toml"),
+        head_office: HeadOfficeConfig {
+            url: Some(format!("https://{addr}")),
+            ca_file: Some(dir.join("chain-ca.pem")),
+            credential: Some(Credential(CREDENTIAL.into())),
+            push_every_ms: 50,
+            pull_every_ms: 100,
+            keys_every_seconds: 3600,
+            request_timeout_ms: 2000,
+        },
+        ..Config::default()
+    };
+    let clock = Arc::new(FixedClock::new(Utc::now()));
+    let reader = Arc::new(MemoryCardReader::with_blank_stock(Arc::new(test_keys())));
+    let kiosk = Kiosk::start(config, clock, reader, Arc::new(test_secrets()))
+        .await
+        .expect("kiosk starts");
+    let jobs = JobRunner::start(&kiosk).await.expect("jobs");
+    (kiosk, jobs)
+}
+
+async fn health(k: &Kiosk) -> Value {
+    let Json(h) = member_kiosk::http::back_office::health(State(k.clone()))
+        .await
+        .map_err(|_| "health")
+        .expect("health");
+    serde_json::to_value(h).expect("json")
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..100 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never happened: {what}");
+}
+
+#[tokio::test]
+async fn the_job_syncs_health_shows_it_and_the_cursor_survives_a_restart() {
+    let (addr, hq, ca) = fake_head_office().await;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("chain-ca.pem"), &ca).expect("CA file");
+    let policy = serde_json::to_value(member_kiosk::domain::policy::Policy {
+        version: 7,
+        effective_from: day(2026, 1, 1),
+        ..member_kiosk::domain::policy::Policy::charter_default()
+    })
+    .expect("policy");
+    add_change(
+        &hq,
+        "hq",
+        ChangeBody::Policy {
+            version: 7,
+            effective_from: day(2026, 1, 1),
+            body: policy,
+        },
+    );
+
+    let (kiosk, jobs) = start_store(dir.path(), addr).await;
+    make_events(&kiosk, 10).await;
+    eventually("the outbox is acknowledged", async || {
+        let (all, sent) = outbox(&kiosk).await;
+        all > 0 && all == sent
+    })
+    .await;
+    eventually("the policy is pulled", async || {
+        kiosk.policy(day(2026, 3, 10)).version == 7
+    })
+    .await;
+    let h = health(&kiosk).await;
+    assert_eq!(h["sync"]["state"], "online", "{h}");
+    assert_eq!(h["sync"]["cursor"], 1);
+    assert!(h["sync"]["last_success"].is_string());
+    assert_eq!(h["sync"]["lag_seconds"], 0);
+    jobs.stop().await;
+    kiosk.db.close().await;
+
+    // Restarted: the cursor is where it was, the policy too; the next pull asks after it.
+    hq.lock().expect("lock").asked_after.clear();
+    let (kiosk, jobs) = start_store(dir.path(), addr).await;
+    assert_eq!(kiosk.policy(day(2026, 3, 10)).version, 7);
+    eventually("a pull after the restart", async || {
+        !hq.lock().expect("lock").asked_after.is_empty()
+    })
+    .await;
+    assert_eq!(hq.lock().expect("lock").asked_after[0], 1);
+    let h = health(&kiosk).await;
+    assert_eq!(h["sync"]["cursor"], 1);
+    jobs.stop().await;
+    kiosk.db.close().await;
+}
+
+// ---- Redemption across the chain (docs/sync.md §6), against the in-memory head office ----
+
+/// The app's kiosk with a head office double, seen as online (or not) by the sync.
+fn with_head_office(app: &common::TestApp, ho: Arc<MemoryHeadOffice>, online: bool) -> Kiosk {
+    let mut k = app.kiosk.clone();
+    k.head_office = Some(ho);
+    let now = app.clock.now();
+    k.sync.update(|s| {
+        s.configured = true;
+        s.online = online;
+        s.hotlist_at = Some(now - chrono::Duration::minutes(1));
+        if online {
+            s.last_success = Some(now);
+            s.last_failure = None;
+            s.offline_since = None;
+        } else {
+            s.last_success = Some(now - chrono::Duration::minutes(2));
+            s.last_failure = Some(now);
+            s.offline_since = Some(now - chrono::Duration::minutes(1));
+        }
+    });
+    k
+}
+
+/// A card with 1,000 points earned yesterday in store 0002 (redeemable today).
+async fn card_with_points(app: &common::TestApp) -> String {
+    card_with_points_n(app, 3).await
+}
+
+async fn redeem(
+    k: &Kiosk,
+    receipt: &str,
+    card: &str,
+    points: i64,
+    payable: &str,
+) -> Result<Value, String> {
+    let req: member_kiosk::flows::checkout::SaleRequest = serde_json::from_value(json!({
+        "receipt_no": receipt, "till_id": "T01", "card_number": card,
+        "lines": [regular("GOODS", "100.00", 1)], "tenders": cash(payable), "redeem_points": points,
+    }))
+    .expect("request");
+    let action = k.action("S01", "T01");
+    member_kiosk::flows::checkout::commit_sale(k, &action, req)
+        .await
+        .map(|(answer, _)| serde_json::from_str(&answer).expect("json"))
+        .map_err(|e| e.to_string())
+}
+
+async fn authority(k: &Kiosk, receipt: &str) -> Option<String> {
+    sqlx::query_scalar("SELECT authority FROM sale_redemptions WHERE receipt_no = ?1")
+        .bind(receipt)
+        .fetch_optional(&k.db.reader)
+        .await
+        .expect("read")
+}
+
+#[tokio::test]
+async fn online_head_office_confirms_or_refuses_a_redemption_before_the_sale_commits() {
+    let app = spawn_app().await;
+    let card = card_with_points(&app).await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    ho.set_balance(150);
+    let k = with_head_office(&app, ho.clone(), true);
+
+    redeem(&k, "R-ON-1", &card, 100, "85.00")
+        .await
+        .expect("approved");
+    assert_eq!(
+        authority(&k, "R-ON-1").await.as_deref(),
+        Some("head_office")
+    );
+    let payload: String = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE topic = 'sale.committed' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(&k.db.reader)
+    .await
+    .expect("event");
+    assert!(
+        payload.contains("\"redemption\":\"head_office\""),
+        "{payload}"
+    );
+
+    // Head office's chain-wide balance (50 left) is what counts, not this store's 900.
+    let refused = redeem(&k, "R-ON-2", &card, 100, "85.00").await.unwrap_err();
+    assert!(refused.contains("R-PTS-7"), "{refused}");
+    assert_eq!(authority(&k, "R-ON-2").await, None);
+}
+
+#[tokio::test]
+async fn offline_redemption_is_bounded_by_the_card_allowance_and_a_fresh_hotlist() {
+    let app = spawn_app().await;
+    let card = card_with_points(&app).await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    // Online as far as the kiosk knew, but head office does not answer: the bounds decide.
+    ho.fail_next(100);
+    let k = with_head_office(&app, ho.clone(), true);
+    redeem(&k, "R-OFF-1", &card, 300, "65.00")
+        .await
+        .expect("within the allowance");
+    assert_eq!(authority(&k, "R-OFF-1").await.as_deref(), Some("offline"));
+    assert!(
+        !k.sync.snapshot().online(),
+        "the failed call made the store offline"
+    );
+    redeem(&k, "R-OFF-2", &card, 200, "75.00")
+        .await
+        .expect("500 in all");
+    let over = redeem(&k, "R-OFF-3", &card, 100, "85.00")
+        .await
+        .unwrap_err();
+    assert!(over.contains("R-PTS-7") && over.contains("500"), "{over}");
+    // Earning never stops offline.
+    redeem(&k, "R-OFF-4", &card, 0, "95.00")
+        .await
+        .expect("a sale without redemption");
+
+    // A hotlist older than 15 minutes: no redemption offline at all.
+    let stale = with_head_office(&app, ho, false);
+    stale
+        .sync
+        .update(|s| s.hotlist_at = Some(app.clock.now() - chrono::Duration::minutes(16)));
+    let other = card_with_points_n(&app, 4).await;
+    let refused = redeem(&stale, "R-OFF-5", &other, 100, "85.00")
+        .await
+        .unwrap_err();
+    assert!(refused.contains("hotlist"), "{refused}");
+}
+
+/// [`card_with_points`] for applicant `n`.
+async fn card_with_points_n(app: &common::TestApp, n: u32) -> String {
+    let card = app.enrol_card(n, "300.00", day(1980, 5, 1)).await;
+    let mut tx = app.kiosk.db.writer.begin().await.expect("tx");
+    member_kiosk::store::replica::insert_foreign_points(
+        &mut tx,
+        "0002",
+        100 + i64::from(n),
+        &card,
+        EntryKind::Earn,
+        1000,
+        day(2026, 3, 9),
+        app.clock.now(),
+    )
+    .await
+    .expect("points");
+    tx.commit().await.expect("commit");
+    card
+}
+
+#[tokio::test]
+async fn a_page_and_its_cursor_are_one_transaction() {
+    let app = spawn_app().await;
+    let card = app.enrol_card(5, "300.00", day(1980, 5, 1)).await;
+    let mut blocked = snapshot(&app.kiosk, &card).await;
+    blocked.state = CardState::Blocked;
+    let change = |id, body| Change {
+        id,
+        origin: Some("0002".into()),
+        body,
+    };
+    let page = ChangesAnswer {
+        changes: vec![
+            change(
+                1,
+                ChangeBody::Card {
+                    card: blocked.clone(),
+                    withdrawal: false,
+                },
+            ),
+            // Points of a card this store has never seen: refused by the database (applied
+            // after the card, so the card's change was already written in the transaction).
+            change(
+                2,
+                ChangeBody::Points {
+                    store_id: "0002".into(),
+                    ledger_seq: 1,
+                    card_number: "880009000000019".into(),
+                    kind: EntryKind::Earn,
+                    points: 10,
+                    business_day: day(2026, 3, 9),
+                },
+            ),
+        ],
+        next: 2,
+        at: Utc::now(),
+    };
+    let failed = member_kiosk::flows::sync_apply::apply_page(&app.kiosk, 0, &page).await;
+    assert!(failed.is_err());
+    assert_eq!(
+        app.lookup(&card).await["state"],
+        "active",
+        "nothing of the page applied"
+    );
+    let cursor = || async {
+        sqlx::query_scalar::<_, i64>("SELECT pull_cursor FROM sync_state")
+            .fetch_one(&app.kiosk.db.reader)
+            .await
+            .expect("cursor")
+    };
+    assert_eq!(cursor().await, 0, "and the cursor did not move");
+
+    let page = ChangesAnswer {
+        changes: vec![change(
+            1,
+            ChangeBody::Card {
+                card: blocked,
+                withdrawal: false,
+            },
+        )],
+        next: 1,
+        at: Utc::now(),
+    };
+    let applied = member_kiosk::flows::sync_apply::apply_page(&app.kiosk, 0, &page)
+        .await
+        .expect("applied");
+    assert_eq!(applied.hotlisted, 1);
+    assert_eq!(cursor().await, 1);
+    // The same page again (another run asked from the old cursor): applied once only.
+    let again = member_kiosk::flows::sync_apply::apply_page(&app.kiosk, 0, &page)
+        .await
+        .expect("skipped");
+    assert_eq!(again, Default::default());
+    assert_eq!(app.lookup(&card).await["state"], "blocked");
+}
+
+#[tokio::test]
+async fn r_enr_3_online_asks_head_office_before_enrolling() {
+    let app = spawn_app().await;
+    let ho = Arc::new(MemoryHeadOffice::default());
+    ho.set_known(vec![member_kiosk::sync::protocol::KnownMember {
+        member_id: "0190aaaa-0000-7000-8000-000000000003".into(),
+        home_store: "0002".into(),
+        live_card: Some("880002000000017".into()),
+    }]);
+    let k = with_head_office(&app, ho.clone(), true);
+    let receipt = app.guest_cash_sale("Q-CHAIN", "300.00").await;
+    let request = || -> member_kiosk::flows::enrolment::EnrolmentRequest {
+        serde_json::from_value(json!({
+            "applicant": common::applicant(6, day(1980, 5, 1)), "receipts": [receipt.clone()],
+        }))
+        .expect("request")
+    };
+    let refused = member_kiosk::flows::enrolment::enrol(&k, &k.action("L01", "lounge"), request())
+        .await
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("R-ENR-3") && refused.contains("0002"),
+        "{refused}"
+    );
+    assert_eq!(app.count("members").await, 0, "nothing written");
+
+    // Head office unreachable: the store enrols on its own check (flagged at sync if need be).
+    ho.fail_next(1);
+    member_kiosk::flows::enrolment::enrol(&k, &k.action("L01", "lounge"), request())
+        .await
+        .map_err(|e| e.to_string())
+        .expect("enrolled offline");
+    assert_eq!(app.count("members").await, 1);
+}
