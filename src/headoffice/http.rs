@@ -93,9 +93,10 @@ struct ChangesQuery {
 async fn changes(
     State(ho): State<HeadOffice>,
     headers: HeaderMap,
-    Query(q): Query<ChangesQuery>,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<ChangesAnswer>, HqError> {
     let store_id = store(&ho, &headers).await?;
+    let Query(q) = query.map_err(|e| HqError::Invalid(e.body_text()))?;
     let limit = q.limit.unwrap_or(500);
     Ok(Json(feed::page(&ho.pool, &store_id, q.after, limit).await?))
 }

@@ -414,8 +414,9 @@ async fn release_holds(
     let mut receipts: Vec<&str> = events
         .iter()
         .filter_map(|(_, e)| match e {
+            // Only what can close a redemption: earning-only sales never held anything.
             Event::SaleCommitted(s) if s.redeem_points > 0 => Some(s.receipt_no.as_str()),
-            Event::LedgerEntry(l) => l.receipt_no.as_deref(),
+            Event::LedgerEntry(l) if l.points < 0 => l.receipt_no.as_deref(),
             _ => None,
         })
         .collect();
