@@ -555,17 +555,24 @@ async fn check_contract(app: &TestApp, people: &[u32], phones: &[&str]) {
         }
         *kinds.entry(row.kind.clone()).or_default() += 1;
     }
-    let cards: Vec<String> = sqlx::query_scalar("SELECT number FROM cards")
+    let cards: Vec<(String, String)> = sqlx::query_as("SELECT number, state FROM cards")
         .fetch_all(&app.kiosk.db.reader)
         .await
         .expect("cards");
-    for card in &cards {
+    for (card, state) in &cards {
         let balance = app.ledger_sum(card).await;
         assert_eq!(
             ledger.get(card).copied().unwrap_or(0),
             balance,
             "the ledger events of {card} sum to its balance"
         );
+        if state == "active" {
+            assert_eq!(
+                app.lookup(card).await["balance"],
+                balance,
+                "{card} as the API shows it"
+            );
+        }
     }
     let mut secrets: Vec<String> = phones.iter().map(|p| (*p).to_owned()).collect();
     for &n in people {
