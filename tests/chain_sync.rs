@@ -475,6 +475,9 @@ async fn chain_offline_overdraft_stays_within_its_bound_and_is_flagged_as_debt()
     .await
     .expect("debts");
     let bound = allowance * chain.stores.len() as i64;
+    eprintln!(
+        "balance {balance}, redeemed offline {redeemed}, chain balance after {after}, debt {debt}, bound {bound}"
+    );
     assert!(after < 0, "the chain-wide balance is overdrawn: {after}");
     assert!(
         debt > 0,
