@@ -121,6 +121,34 @@ async fn chain_loses_nothing_through_drop_delay_reorder_and_duplicate() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chain_two_head_office_processes_behind_one_balancer_lose_nothing() {
+    // Every store's connections alternate between two head-office processes on one
+    // database: a retried or late push of the same events lands on the other process while
+    // the first may still be ingesting it.
+    let mut chain = Chain::start(2, 2).await;
+    chain.spread = true;
+    chain.route();
+    let cards = cards_everywhere(&mut chain).await;
+    let modes = [
+        Mode::Pass,
+        Mode::CutAnswer,
+        Mode::Reorder,
+        Mode::Delay(Duration::from_millis(150)),
+    ];
+    for (round, mode) in modes.into_iter().enumerate() {
+        sales_through(&mut chain, mode, &cards, round).await;
+    }
+    // Both processes killed and started again mid-way through a backlog.
+    chain.set_all(Mode::Down);
+    let till = chain.stores[0].till().await;
+    assert_eq!(ring_sales(&till, "TWO", 30, 2, &cards).await, 30);
+    chain.set_all(Mode::Pass);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    chain.restart_hq().await;
+    heal_and_check(&mut chain, "after both head-office processes were killed").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chain_answer_cut_after_head_office_committed_is_applied_once() {
     let mut chain = Chain::start(2, 1).await;
     let cards = cards_everywhere(&mut chain).await;

@@ -62,7 +62,10 @@ pub struct Stats {
 }
 
 struct Shared {
-    upstream: Mutex<SocketAddr>,
+    /// Where connections go: in turn, one connection each (a load balancer in front of
+    /// several head-office processes).
+    upstream: Mutex<Vec<SocketAddr>>,
+    next_upstream: AtomicU64,
     mode: Mutex<Mode>,
     conns: Mutex<Vec<AbortHandle>>,
     /// The request held in reorder mode: sending releases it.
@@ -90,7 +93,8 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         let shared = Arc::new(Shared {
-            upstream: Mutex::new(upstream),
+            upstream: Mutex::new(vec![upstream]),
+            next_upstream: AtomicU64::new(0),
             mode: Mutex::new(Mode::Pass),
             conns: Mutex::new(Vec::new()),
             held: Mutex::new(None),
@@ -116,7 +120,13 @@ impl FaultProxy {
 
     /// Points the proxy at another upstream (head office restarted elsewhere).
     pub fn set_upstream(&self, upstream: SocketAddr) {
-        *self.shared.upstream.lock().expect("upstream") = upstream;
+        self.set_upstreams(vec![upstream]);
+    }
+
+    /// Spreads connections over several upstreams in turn.
+    pub fn set_upstreams(&self, upstreams: Vec<SocketAddr>) {
+        assert!(!upstreams.is_empty(), "at least one upstream");
+        *self.shared.upstream.lock().expect("upstream") = upstreams;
         self.close_all();
     }
 
@@ -143,7 +153,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let _ = client.set_nodelay(true);
         shared.stats.accepted.fetch_add(1, Ordering::Relaxed);
         let mode = *shared.mode.lock().expect("mode");
-        let upstream = *shared.upstream.lock().expect("upstream");
+        let upstream = {
+            let all = shared.upstream.lock().expect("upstream");
+            let turn = shared.next_upstream.fetch_add(1, Ordering::Relaxed) as usize;
+            all[turn % all.len()]
+        };
         let task = tokio::spawn(handle(shared.clone(), client, upstream, mode)).abort_handle();
         let mut conns = shared.conns.lock().expect("conns");
         conns.retain(|c| !c.is_finished());
@@ -624,6 +638,19 @@ mod tests {
         p.set_mode(Mode::Reorder);
         let answer = ask(p.addr, "alone", REORDER_HOLD + Duration::from_secs(2)).await;
         assert_eq!(answer.as_deref(), Some("ok alone"));
+    }
+
+    #[tokio::test]
+    async fn proxy_spreads_connections_over_its_upstreams() {
+        let (e1, e2) = (echo_server().await, echo_server().await);
+        let p = FaultProxy::start(e1.addr).await;
+        p.set_upstreams(vec![e1.addr, e2.addr]);
+        let wait = Duration::from_secs(2);
+        for line in ["a", "b", "c", "d"] {
+            assert!(ask(p.addr, line, wait).await.is_some());
+        }
+        assert_eq!(received(&e1).len(), 2);
+        assert_eq!(received(&e2).len(), 2);
     }
 
     #[tokio::test]

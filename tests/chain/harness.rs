@@ -838,6 +838,9 @@ pub struct Chain {
     /// blocked or replaced: that place must never hold it active again. (Another place may
     /// still hold it active until the change reaches it.)
     pub ever_blocked: BTreeSet<(String, String)>,
+    /// Several head-office processes: every store's connections spread over all of them
+    /// (a load balancer) instead of one process per store.
+    pub spread: bool,
 }
 
 impl Chain {
@@ -896,6 +899,7 @@ impl Chain {
             timing,
             dir,
             ever_blocked: BTreeSet::new(),
+            spread: false,
         }
     }
 
@@ -911,9 +915,19 @@ impl Chain {
         for _ in 0..n {
             self.hq.start_process().await;
         }
+        self.route();
+    }
+
+    /// Points every store's proxy at head office: one process per store in turn, or all of
+    /// them with `spread`.
+    pub fn route(&self) {
         let addrs = self.hq.addrs();
         for (i, store) in self.stores.iter().enumerate() {
-            store.proxy.set_upstream(addrs[i % addrs.len()]);
+            if self.spread {
+                store.proxy.set_upstreams(addrs.clone());
+            } else {
+                store.proxy.set_upstream(addrs[i % addrs.len()]);
+            }
         }
     }
 
