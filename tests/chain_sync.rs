@@ -62,8 +62,26 @@ async fn sales_through(chain: &mut Chain, mode: Mode, cards: &[String], round: u
             "every sale is answered whatever the link does"
         );
     }
-    // Let the sync run against the fault for a while.
+    // Let the sync run against the fault for a while; in reorder mode until a request
+    // actually overtook a held one (a held push outlives the store's request time limit,
+    // and its retry overtakes it).
     tokio::time::sleep(Duration::from_millis(1500)).await;
+    if mode == Mode::Reorder {
+        let started = Instant::now();
+        while chain.stores.iter().all(|s| {
+            s.proxy
+                .stats()
+                .reordered
+                .load(std::sync::atomic::Ordering::Relaxed)
+                == 0
+        }) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no request overtook a held one"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     assert_invariants(chain, &format!("under {mode:?}")).await;
     heal_and_check(chain, &format!("after {mode:?}")).await;
 }
