@@ -211,42 +211,62 @@ async fn chain_answer_cut_after_head_office_committed_is_applied_once() {
 async fn chain_store_killed_mid_push_resends_without_loss() {
     let mut chain = Chain::start(2, 1).await;
     let cards = cards_everywhere(&mut chain).await;
+    let mut caught_mid_ingest = 0;
     for round in 0..3u64 {
-        // A backlog while offline, then a slow link so the push is in flight when it dies.
+        // A backlog of more than one batch built while offline.
         chain.stores[0].proxy.set_mode(Mode::Down);
-        let till = chain.stores[0].till().await;
-        assert_eq!(
-            ring_sales(&till, &format!("K{round}"), 40, 2, &cards).await,
-            40
-        );
-        chain.stores[0]
-            .proxy
-            .set_mode(Mode::Delay(Duration::from_millis(200)));
+        harness::build_backlog(&mut chain.stores[0], 1200, &cards).await;
+        let before = hq_count(&chain.db.pool, "SELECT COUNT(*) FROM events").await;
+        // Round 0: killed while head office ingests its push (the request is in, the answer
+        // not yet out); round 1: while its first request is on a slow link; round 2: once
+        // its first batch has committed (marking it, or pushing the next).
+        if round == 1 {
+            chain.stores[0]
+                .proxy
+                .set_mode(Mode::Delay(Duration::from_millis(100)));
+        } else {
+            chain.stores[0].proxy.set_mode(Mode::Pass);
+        }
         let accepted = chain.stores[0]
             .proxy
             .stats()
             .accepted
             .load(std::sync::atomic::Ordering::Relaxed);
         let started = Instant::now();
-        while chain.stores[0]
-            .proxy
-            .stats()
-            .accepted
-            .load(std::sync::atomic::Ordering::Relaxed)
-            == accepted
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "the store pushes"
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        loop {
+            let now_accepted = chain.stores[0]
+                .proxy
+                .stats()
+                .accepted
+                .load(std::sync::atomic::Ordering::Relaxed);
+            let hit = match round {
+                0 => ingest_in_flight(&chain.db.pool).await,
+                1 => now_accepted > accepted && started.elapsed() > Duration::from_millis(700),
+                _ => hq_count(&chain.db.pool, "SELECT COUNT(*) FROM events").await > before,
+            };
+            if hit {
+                caught_mid_ingest += u32::from(round == 0);
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(20) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100 + 150 * round)).await;
         chain.stores[0].kill();
+        let landed = hq_count(&chain.db.pool, "SELECT COUNT(*) FROM events").await;
+        eprintln!(
+            "round {round}: store killed with {} of its backlog in",
+            landed - before
+        );
         assert_invariants(&mut chain, "with the store killed mid-push").await;
         chain.stores[0].start().await;
         heal_and_check(&mut chain, &format!("after kill {round} of the store")).await;
     }
+    assert_eq!(
+        caught_mid_ingest, 1,
+        "the store was killed while head office ingested its push"
+    );
 }
 
 /// Whether a head-office process is inside an ingest transaction right now (its last
