@@ -442,6 +442,14 @@ async fn a_pulled_hotlist_change_makes_the_card_refused_and_never_returns_it_to_
             withdrawal: false,
         },
     );
+    add_change(
+        &hq,
+        "0002",
+        ChangeBody::Debt {
+            card_number: card.clone(),
+            points: 40,
+        },
+    );
     memory = SyncMemory::default();
     let round = task::round(&app.kiosk, &ho, &mut memory).await;
     assert!(round.failed.is_none(), "{round:?}");
@@ -451,11 +459,19 @@ async fn a_pulled_hotlist_change_makes_the_card_refused_and_never_returns_it_to_
         "never back to active"
     );
     assert_eq!(app.ledger_sum(&card).await, before + 250, "applied once");
+    let (debt, flags): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT points_debt FROM cards WHERE number = ?1), (SELECT COUNT(*) FROM sync_alarms WHERE kind = 'overdraft_debt')",
+    )
+    .bind(&card)
+    .fetch_one(&app.kiosk.db.reader)
+    .await
+    .expect("debt");
+    assert_eq!((debt, flags), (0, 1), "flagged, not counted twice");
     let cursor: i64 = sqlx::query_scalar("SELECT pull_cursor FROM sync_state")
         .fetch_one(&app.kiosk.db.reader)
         .await
         .expect("cursor");
-    assert_eq!(cursor, 4);
+    assert_eq!(cursor, 5);
 }
 
 #[tokio::test]

@@ -157,7 +157,7 @@ pub async fn apply_changes(
                 card_number,
                 points,
             } => {
-                if replica::add_debt(conn, card_number, *points, now).await? {
+                if replica::flag_debt(conn, card_number, *points, now).await? {
                     applied.debts += 1;
                 } else {
                     replica::alarm(

@@ -615,7 +615,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn r_enr_3_the_lookup_index_refuses_a_second_record_for_one_document() {
+    async fn r_enr_3_the_lookup_index_refuses_a_second_record_for_one_document_per_store() {
         let (_dir, db) = db().await;
         let s = sealer();
         let mut conn = db.writer.acquire().await.expect("conn");

@@ -242,23 +242,31 @@ pub async fn insert_foreign_points(
     Ok(done.rows_affected() == 1)
 }
 
-/// Offline overdraft flagged at head office: added to the card's debt (R-PTS-9 repays it from
-/// later earnings). Each feed entry is applied once (the cursor), so adding is exact.
-pub async fn add_debt(
+/// Offline overdraft flagged at head office. The card's balance here is already the sum of
+/// every store's entries, so the overdraft is that balance below zero and later earnings
+/// repay it through the ledger; adding it to `points_debt` as well would count it twice.
+/// It is kept as a flag for the back office. False: the card is not on file.
+pub async fn flag_debt(
     conn: &mut SqliteConnection,
     card_number: &str,
     points: i64,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE cards SET points_debt = points_debt + ?2, updated_at = ?3 WHERE number = ?1",
+    let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM cards WHERE number = ?1")
+        .bind(card_number)
+        .fetch_one(&mut *conn)
+        .await?;
+    if known == 0 {
+        return Ok(false);
+    }
+    alarm(
+        conn,
+        "overdraft_debt",
+        serde_json::json!({ "card": card_number, "points": points }),
+        now,
     )
-    .bind(card_number)
-    .bind(points.max(0))
-    .bind(now.to_rfc3339())
-    .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(true)
 }
 
 /// Records an alarm that needs a person (a change the store could not apply).

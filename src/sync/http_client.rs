@@ -210,3 +210,46 @@ impl HeadOffice for HttpHeadOffice {
         Box::pin(self.call(self.client.get(self.url("/sync/v1/keys"))))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ca_pem() -> String {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.self_signed(&key).expect("CA").pem()
+    }
+
+    #[test]
+    fn only_a_pem_with_a_certificate_builds_a_client() {
+        let t = Duration::from_secs(1);
+        assert!(matches!(
+            HttpHeadOffice::new("https://127.0.0.1:1", b"not a pem", "0001.x", t),
+            Err(ClientError::Ca(_))
+        ));
+        assert!(matches!(
+            HttpHeadOffice::new("https://127.0.0.1:1", ca_pem().as_bytes(), "0001.\n", t),
+            Err(ClientError::Credential)
+        ));
+        assert!(
+            HttpHeadOffice::new("https://127.0.0.1:1", ca_pem().as_bytes(), "0001.x", t).is_ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn no_head_office_listening_is_unreachable() {
+        let client = HttpHeadOffice::new(
+            "https://127.0.0.1:1",
+            ca_pem().as_bytes(),
+            "0001.x",
+            Duration::from_secs(2),
+        )
+        .expect("client");
+        match client.changes(0, 10).await {
+            Err(HeadOfficeError::Unreachable(why)) => assert!(why.contains("connect"), "{why}"),
+            other => panic!("expected unreachable, got {other:?}"),
+        }
+    }
+}

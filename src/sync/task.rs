@@ -242,8 +242,15 @@ async fn try_round(
         .last_keys
         .is_none_or(|at| status.now >= at + keys_every)
     {
-        fetch_keys(k, head_office).await?;
-        memory.last_keys = Some(status.now);
+        // Keys are not what makes the store online or offline: a failure is logged and
+        // retried in a minute, the round still succeeded.
+        memory.last_keys = Some(match fetch_keys(k, head_office).await {
+            Ok(()) => status.now,
+            Err(e) => {
+                tracing::warn!(error = %e, "chain issuer keys not fetched; retrying in a minute");
+                status.now - keys_every + Duration::seconds(60)
+            }
+        });
     }
     Ok(())
 }
