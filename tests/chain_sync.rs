@@ -554,3 +554,70 @@ async fn chain_offline_overdraft_stays_within_its_bound_and_is_flagged_as_debt()
         "overdraft {after}, debt {debt} within the offline bound {bound}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chain_concurrent_offline_redemptions_stay_within_the_card_allowance() {
+    let mut chain = Chain::start(1, 1).await;
+    chain.stores[0]
+        .env
+        .push(("KIOSK_UTC_OFFSET_MINUTES".into(), "-600".into()));
+    chain.stores[0].restart().await;
+    let card = chain.stores[0].enrol_card(410).await;
+    // ¥8,000 at Gold: 1,440 points, far more than the offline allowance (500).
+    let (status, body) = chain.stores[0]
+        .card_sale("EARN-2", &card, "8000.00", 0)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    chain.wait_converged(CONVERGE).await;
+    move_to_next_day(&mut chain).await;
+    chain.wait_converged(CONVERGE).await;
+    chain.set_all(Mode::Down);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Ten tills redeem 100 points on the card at once while the store is offline.
+    let till = chain.stores[0].till().await;
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let (till, card) = (till.clone(), card.clone());
+        tasks.push(tokio::spawn(async move {
+            let lines = serde_json::json!([{ "sku": "GOODS", "class": "regular", "unit_price": "20.00", "quantity": 1 }]);
+            let quote: serde_json::Value = till
+                .http
+                .post(format!("{}/api/quotes", till.base))
+                .bearer_auth(&till.token)
+                .json(&serde_json::json!({ "card_number": card, "lines": lines, "redeem_points": 100 }))
+                .send()
+                .await
+                .expect("quote")
+                .json()
+                .await
+                .expect("quote answer");
+            let Some(payable) = quote["payable"].as_str() else {
+                return 0;
+            };
+            let r = till
+                .http
+                .post(format!("{}/api/sales", till.base))
+                .bearer_auth(&till.token)
+                .json(&serde_json::json!({ "receipt_no": format!("CONC-{i}"), "till_id": "T01",
+                    "card_number": card, "lines": lines, "redeem_points": 100,
+                    "tenders": [{ "kind": "cash", "amount": payable }] }))
+                .send()
+                .await
+                .expect("sale");
+            u32::from(r.status().as_u16() == 201)
+        }));
+    }
+    let mut accepted = 0;
+    for t in tasks {
+        accepted += t.await.expect("join");
+    }
+    assert!(
+        accepted > 0,
+        "offline redemption within the allowance is allowed"
+    );
+    assert!(
+        accepted * 100 <= 500,
+        "{accepted} concurrent offline redemptions of 100 points went through: over the card's offline allowance of 500"
+    );
+    heal_and_check(&mut chain, "after concurrent offline redemptions").await;
+}
