@@ -621,6 +621,21 @@ fn commit_one(
         // Counted against the offline bounds until head office acknowledges this sale.
         if let (Some(authority), Some(holder)) = (sale.redemption, holder) {
             let points = priced.receipt.quote.redeem_points;
+            if points > 0 && authority == RedemptionAuthority::Offline {
+                // The bounds were checked before the sale was queued; concurrent tills may
+                // all have passed that check, so the one writer checks again against what
+                // is written (a refusal rolls back this sale's savepoint only).
+                let card_points =
+                    store::sync_state::offline_redeemed(conn, Some(&holder.card.number)).await?;
+                let store_points = store::sync_state::offline_redeemed(conn, None).await?;
+                crate::domain::offline::within_allowance(
+                    &sale.policy.offline,
+                    card_points,
+                    store_points,
+                    points,
+                )
+                .map_err(|v| FlowError::from(v.on_field("redeem_points")))?;
+            }
             if points > 0 {
                 store::sync_state::record_redemption(
                     conn,
