@@ -575,9 +575,30 @@ async fn chain_concurrent_offline_redemptions_stay_within_the_card_allowance() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     // Ten tills redeem 100 points on the card at once while the store is offline.
     let till = chain.stores[0].till().await;
+    let accepted = concurrent_redemptions(&[till], &card, 10, "CONC").await;
+    assert!(
+        accepted > 0,
+        "offline redemption within the allowance is allowed"
+    );
+    assert!(
+        accepted * 100 <= 500,
+        "{accepted} concurrent offline redemptions of 100 points went through: over the card's offline allowance of 500"
+    );
+    heal_and_check(&mut chain, "after concurrent offline redemptions").await;
+}
+
+/// `n` redemptions of 100 points on `card` at once, spread over the tills (stores): how many
+/// went through.
+async fn concurrent_redemptions(
+    tills: &[harness::Till],
+    card: &str,
+    n: usize,
+    prefix: &str,
+) -> u32 {
     let mut tasks = Vec::new();
-    for i in 0..10 {
-        let (till, card) = (till.clone(), card.clone());
+    for i in 0..n {
+        let (till, card) = (tills[i % tills.len()].clone(), card.to_owned());
+        let receipt = format!("{prefix}-{i}");
         tasks.push(tokio::spawn(async move {
             let lines = serde_json::json!([{ "sku": "GOODS", "class": "regular", "unit_price": "20.00", "quantity": 1 }]);
             let quote: serde_json::Value = till
@@ -598,7 +619,7 @@ async fn chain_concurrent_offline_redemptions_stay_within_the_card_allowance() {
                 .http
                 .post(format!("{}/api/sales", till.base))
                 .bearer_auth(&till.token)
-                .json(&serde_json::json!({ "receipt_no": format!("CONC-{i}"), "till_id": "T01",
+                .json(&serde_json::json!({ "receipt_no": receipt, "till_id": "T01",
                     "card_number": card, "lines": lines, "redeem_points": 100,
                     "tenders": [{ "kind": "cash", "amount": payable }] }))
                 .send()
@@ -611,13 +632,47 @@ async fn chain_concurrent_offline_redemptions_stay_within_the_card_allowance() {
     for t in tasks {
         accepted += t.await.expect("join");
     }
+    accepted
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chain_concurrent_online_redemptions_at_two_stores_never_overdraw() {
+    // Two head-office processes behind one balancer confirm the redemptions.
+    let mut chain = Chain::start(2, 2).await;
+    chain.spread = true;
+    chain.route();
+    for s in chain.stores.iter_mut() {
+        s.env
+            .push(("KIOSK_UTC_OFFSET_MINUTES".into(), "-600".into()));
+        s.restart().await;
+    }
+    let card = chain.stores[0].enrol_card(420).await;
+    let (status, body) = chain.stores[0]
+        .card_sale("EARN-3", &card, "4000.00", 0)
+        .await;
+    assert_eq!(status, 201, "{body}");
+    chain.wait_converged(CONVERGE).await;
+    move_to_next_day(&mut chain).await;
+    chain.wait_converged(CONVERGE).await;
+    let balance = harness::hq_balances(&chain.db.pool).await[&card];
+    assert_eq!(balance, 720, "Gold, ¥4,000 at ×0.90");
+    // Five tills at each store redeem 100 points at once: 1,000 asked of 720.
+    let tills = vec![chain.stores[0].till().await, chain.stores[1].till().await];
+    let accepted = concurrent_redemptions(&tills, &card, 10, "ONL").await;
+    assert!(accepted > 0, "online redemptions are confirmed");
     assert!(
-        accepted > 0,
-        "offline redemption within the allowance is allowed"
+        i64::from(accepted) * 100 <= balance,
+        "{accepted} redemptions of 100 confirmed online on a balance of {balance}"
     );
+    heal_and_check(&mut chain, "after concurrent online redemptions").await;
+    let after = harness::hq_balances(&chain.db.pool).await[&card];
     assert!(
-        accepted * 100 <= 500,
-        "{accepted} concurrent offline redemptions of 100 points went through: over the card's offline allowance of 500"
+        after >= 0,
+        "online, the chain-wide balance never goes below zero: {after}"
     );
-    heal_and_check(&mut chain, "after concurrent offline redemptions").await;
+    assert_eq!(
+        hq_count(&chain.db.pool, "SELECT COUNT(*) FROM debts").await,
+        0,
+        "nothing online becomes debt"
+    );
 }
