@@ -1,6 +1,7 @@
 //! The proptest state machine of the chain: random operations (sales, redemptions, loss
 //! reports, enrolments, partitions on and off, a store or head office killed with SIGKILL
-//! and started again, a sync step) over two store kiosks and head office as real processes, with the
+//! and started again, a sync step) over two store kiosks and head office (two processes on
+//! one database, each store's connections spread over both) as real processes, with the
 //! chain's invariants checked after every step and full convergence at the end.
 //!
 //! Each case starts real processes, so the case count is small by default:
@@ -69,10 +70,12 @@ fn env_number(name: &str, default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-/// Two stores, head office, four cards (two enrolled at each store) with points earned
+/// Two stores, head office (two processes behind one balancer), four cards (two enrolled at each store) with points earned
 /// "yesterday" (the stores' UTC offset moved one day on), everything synced.
 async fn setup() -> (Chain, Vec<String>) {
-    let mut chain = Chain::start(STORES, 1).await;
+    let mut chain = Chain::start(STORES, 2).await;
+    chain.spread = true;
+    chain.route();
     for s in chain.stores.iter_mut() {
         s.env
             .push(("KIOSK_UTC_OFFSET_MINUTES".into(), "-600".into()));
