@@ -8,7 +8,9 @@
 //!   backlog each).
 //!
 //! `BENCH_SMOKE=1` runs it all in seconds (a 2,000-event backlog, a few checkouts);
-//! `BENCH_BACKLOG` and `BENCH_CHECKOUTS` set the sizes.
+//! `BENCH_BACKLOG` and `BENCH_CHECKOUTS` set the sizes. Everything shares this machine's
+//! cores; `BENCH_HQ_NICE=19` runs head office under `nice` to see how much of the checkout
+//! slowdown is head office's CPU rather than the store's own sync work.
 
 #[path = "../tests/chain/fault_proxy.rs"]
 mod fault_proxy;
@@ -107,6 +109,13 @@ async fn run(hq_processes: usize, stores: usize, backlog: usize, idle_n: usize) 
         request_timeout_ms: 30_000,
     };
     let mut chain = Chain::start_with(stores, hq_processes, timing).await;
+    if let Some(n) = std::env::var("BENCH_HQ_NICE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        chain.hq.nice = Some(n);
+        chain.restart_hq().await;
+    }
     let mut cards = Vec::new();
     for (i, s) in chain.stores.iter_mut().enumerate() {
         cards.push(s.enrol_card(10 + i as u32).await);

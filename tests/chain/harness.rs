@@ -152,6 +152,9 @@ pub struct HeadOffice {
     pub log: PathBuf,
     /// The running processes (one or two), each on its own port.
     pub procs: Vec<(Child, SocketAddr)>,
+    /// Run `serve` under `nice -n` this (the bench: head office and the store share two
+    /// cores here, where a chain has them on different machines).
+    pub nice: Option<i32>,
 }
 
 impl HeadOffice {
@@ -179,6 +182,7 @@ impl HeadOffice {
             db_url: db_url.to_owned(),
             dir,
             procs: Vec::new(),
+            nice: None,
         };
         let mut cmd = hq.command();
         cmd.args(["init-tls", "--dir"])
@@ -251,6 +255,16 @@ impl HeadOffice {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
         let mut cmd = self.command();
+        if let Some(n) = self.nice {
+            let mut niced = Command::new("nice");
+            niced
+                .args(["-n", &n.to_string(), BIN, "head-office"])
+                .env_remove("KIOSK_CONFIG")
+                .env("KIOSK_HQ_DATABASE_URL", &self.db_url)
+                .env("KIOSK_HQ_KEY_FILE", &self.key_file)
+                .env("RUST_LOG", "warn");
+            cmd = niced;
+        }
         cmd.args(["serve", "--database-url", &self.db_url])
             .args(["--listen", &addr.to_string()])
             .arg("--tls-cert")
