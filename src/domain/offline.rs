@@ -55,16 +55,43 @@ pub fn redemption_allowed(
             ));
         }
     }
-    if standing.card_offline_points + points > limits.card_allowance_points {
-        return refuse(format!(
-            "offline, a card may redeem at most {} points until head office confirms (already {})",
-            limits.card_allowance_points, standing.card_offline_points
+    within_allowance(
+        limits,
+        standing.card_offline_points,
+        standing.store_offline_points,
+        points,
+    )
+}
+
+/// The amount bounds alone: the card's allowance and the store's budget, given what the card
+/// and the store already redeemed offline and head office has not acknowledged. Checked
+/// again where the sale is written (one writer), so concurrent tills can't pass one check
+/// together.
+pub fn within_allowance(
+    limits: &OfflineLimits,
+    card_offline_points: i64,
+    store_offline_points: i64,
+    points: i64,
+) -> Result<(), RuleViolation> {
+    if points <= 0 {
+        return Ok(());
+    }
+    if card_offline_points + points > limits.card_allowance_points {
+        return Err(RuleViolation::new(
+            RULE,
+            format!(
+                "offline, a card may redeem at most {} points until head office confirms (already {})",
+                limits.card_allowance_points, card_offline_points
+            ),
         ));
     }
-    if standing.store_offline_points + points > limits.store_budget_points {
-        return refuse(format!(
-            "offline, the store may redeem at most {} points until head office confirms",
-            limits.store_budget_points
+    if store_offline_points + points > limits.store_budget_points {
+        return Err(RuleViolation::new(
+            RULE,
+            format!(
+                "offline, the store may redeem at most {} points until head office confirms",
+                limits.store_budget_points
+            ),
         ));
     }
     Ok(())
@@ -98,6 +125,21 @@ mod tests {
         };
         assert!(
             redemption_allowed(&limits, &never, 0).is_ok(),
+            "no redemption"
+        );
+    }
+
+    #[test]
+    fn the_amount_bounds_alone_as_the_writer_checks_them() {
+        let limits = OfflineLimits::default();
+        assert!(within_allowance(&limits, 400, 400, 100).is_ok());
+        let card = within_allowance(&limits, 500, 500, 100).unwrap_err();
+        assert_eq!(card.rule, RULE);
+        assert!(card.message.contains("a card"), "{}", card.message);
+        let store = within_allowance(&limits, 0, limits.store_budget_points, 100).unwrap_err();
+        assert!(store.message.contains("the store"), "{}", store.message);
+        assert!(
+            within_allowance(&limits, 10_000, 10_000_000, 0).is_ok(),
             "no redemption"
         );
     }
