@@ -21,6 +21,7 @@ echo "== bench smoke (tiny sizes; the real figures come from 'cargo bench')"
 BENCH_MEMBERS=2000 BENCH_LOOKUPS=640 BENCH_SALES=64 cargo bench --locked --bench kiosk
 BENCH_CARD_READS=200 cargo bench --locked --bench card
 cargo bench --locked --bench receipt
+BENCH_SMOKE=1 cargo bench --locked --bench head_office
 BENCH_SMOKE=1 cargo bench --locked --bench sync
 
 echo "== counter UI: unit tests"
