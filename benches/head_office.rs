@@ -4,8 +4,12 @@
 //! `sale.committed` and its `ledger.entry` rows; now and then a member enrolled and a card
 //! issued), pushed in batches of 1,000 by several stores at once. Once with one head-office
 //! process, once with two against the same database (stores split between them). Prints the
-//! figures; BENCH_SMOKE=1 runs a few thousand events in seconds; BENCH_EVENTS sets the events
-//! per store (default 50,000), BENCH_STORES the number of stores (default 4).
+//! figures, and the CPU time per event of head office, of its PostgreSQL backends and of this
+//! client (all share the machine's cores, so the sum says what the machine can sustain);
+//! BENCH_SMOKE=1 runs a few thousand events in seconds; BENCH_EVENTS sets the events per store
+//! (default 50,000), BENCH_STORES the number of stores (default 4), BENCH_PROCESSES which runs
+//! (default `1,2`), BENCH_HQ_LOG head office's `RUST_LOG` (default `warn`), BENCH_PG_SERVER the
+//! PostgreSQL server (default `postgres://postgres@127.0.0.1:5432`).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -27,7 +31,9 @@ use member_kiosk::domain::tier::Tier;
 use member_kiosk::headoffice::{self as hq, config::HqConfig};
 use member_kiosk::sync::protocol::{PushRequest, SentEvent, MAX_BATCH};
 
-const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+/// The PostgreSQL server (BENCH_PG_SERVER overrides it, e.g. a private instance with
+/// `pg_stat_statements` loaded to see where PostgreSQL's time goes).
+const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
 struct Proc(Child, String);
 
@@ -52,7 +58,10 @@ fn start(db_url: &str, dir: &Path) -> Proc {
         .arg(dir.join("tls/server.pem"))
         .arg("--tls-key")
         .arg(dir.join("tls/server.key"))
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_HQ_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn head office");
@@ -60,8 +69,12 @@ fn start(db_url: &str, dir: &Path) -> Proc {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("https://").nth(1) {
-                let _ = tx.send(addr.trim().to_owned());
+            match line.split("https://").nth(1) {
+                Some(addr) => {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+                // Head office's log (BENCH_HQ_LOG), passed on.
+                None => eprintln!("{line}"),
             }
         }
     });
@@ -236,16 +249,17 @@ async fn run(
     stores: usize,
     events: usize,
     logs: &[(String, Vec<SentEvent>)],
-) -> f64 {
+) -> Figures {
     let name = format!("hq_bench_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = sqlx::PgConnection::connect(ADMIN_URL)
+    let server = std::env::var("BENCH_PG_SERVER").unwrap_or_else(|_| PG_SERVER.into());
+    let mut admin = sqlx::PgConnection::connect(&format!("{server}/postgres"))
         .await
-        .expect("PostgreSQL at 127.0.0.1:5432");
+        .expect("PostgreSQL");
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .await
         .expect("create database");
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let url = format!("{server}/{name}");
     let dir = tempfile::tempdir().expect("temp dir");
     let tls = hq::tls::init_tls(&dir.path().join("tls"), &["127.0.0.1".to_owned()]).expect("tls");
     hq::keys::load_or_create(&dir.path().join("hq-keys.toml")).expect("keys");
@@ -296,6 +310,9 @@ async fn run(
             batches,
         ));
     }
+    let backends_before = backend_cpu(&mut admin, &name).await;
+    let hq_before: f64 = procs.iter().map(|p| cpu_seconds(p.0.id())).sum();
+    let client_before = own_cpu_seconds();
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (url, credential, batches) in bodies {
@@ -318,6 +335,13 @@ async fn run(
         r.expect("pusher");
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let client = own_cpu_seconds() - client_before;
+    let hq: f64 = procs.iter().map(|p| cpu_seconds(p.0.id())).sum::<f64>() - hq_before;
+    let backends_after = backend_cpu(&mut admin, &name).await;
+    let postgres: f64 = backends_after
+        .iter()
+        .map(|(pid, after)| after - backends_before.get(pid).copied().unwrap_or(0.0))
+        .sum();
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events")
         .fetch_one(&pool)
         .await
@@ -328,7 +352,61 @@ async fn run(
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&mut admin)
         .await;
-    (stores * events) as f64 / elapsed
+    let total = (stores * events) as f64;
+    Figures {
+        rate: total / elapsed,
+        hq_us: hq * 1e6 / total,
+        postgres_us: postgres * 1e6 / total,
+        client_us: client * 1e6 / total,
+    }
+}
+
+/// One run's figures: events/s, and CPU time per event of head office, of the PostgreSQL
+/// backends serving it, and of this client (which shares the machine's cores).
+struct Figures {
+    rate: f64,
+    hq_us: f64,
+    postgres_us: f64,
+    client_us: f64,
+}
+
+/// CPU seconds (user + system) process `pid` has used so far (Linux `/proc`).
+fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields
+        .get(11..13)
+        .map(|f| f.iter().filter_map(|t| t.parse::<f64>().ok()).sum())
+        .unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    ticks / per_second.max(1.0)
+}
+
+/// CPU seconds this benchmark process (the pushing client) has used so far.
+fn own_cpu_seconds() -> f64 {
+    cpu_seconds(std::process::id())
+}
+
+/// CPU seconds so far of every PostgreSQL backend connected to database `name`.
+async fn backend_cpu(
+    admin: &mut sqlx::PgConnection,
+    name: &str,
+) -> std::collections::HashMap<i32, f64> {
+    let pids: Vec<i32> = sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = $1")
+        .bind(name)
+        .fetch_all(admin)
+        .await
+        .expect("backends");
+    pids.into_iter()
+        .map(|pid| (pid, cpu_seconds(pid as u32)))
+        .collect()
 }
 
 #[tokio::main]
@@ -352,8 +430,15 @@ async fn main() {
     println!(
         "head-office ingest: {stores} stores × {events} events, batches of {MAX_BATCH}, projections on"
     );
-    for processes in [1, 2] {
-        let rate = run(processes, stores, events, &logs).await;
-        println!("  {processes} head-office process(es): {rate:>9.0} events/s");
+    let processes: Vec<usize> = std::env::var("BENCH_PROCESSES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|p| p.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 2]);
+    for processes in processes {
+        let f = run(processes, stores, events, &logs).await;
+        println!(
+            "  {processes} head-office process(es): {:>9.0} events/s; CPU µs per event: head office {:.1}, PostgreSQL {:.1}, client {:.1}",
+            f.rate, f.hq_us, f.postgres_us, f.client_us
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! overlapping retries from two head-office processes wait for each other instead of racing.
 
 use std::collections::{BTreeMap, HashSet};
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
@@ -39,10 +40,12 @@ pub async fn push(
             "at most {MAX_BATCH} events per push"
         )));
     }
+    let started = Instant::now();
     let checked = check(&request.events)?;
+    let checked_in = started.elapsed();
     let mut attempt = 0;
     loop {
-        match ingest(pool, store_id, &checked).await {
+        match ingest(pool, store_id, &checked, checked_in).await {
             Err(HqError::Db(e)) if is_retryable(&e) && attempt < RETRIES => attempt += 1,
             Err(HqError::Conflict(conflict)) => {
                 alarm(pool, store_id, &conflict).await?;
@@ -105,7 +108,9 @@ async fn ingest(
     pool: &PgPool,
     store_id: &str,
     checked: &[Checked<'_>],
+    checked_in: Duration,
 ) -> Result<PushAnswer, HqError> {
+    let mut lap = Laps::start();
     let mut tx = pool.begin().await?;
     let stored_high: Option<i64> =
         sqlx::query_scalar("SELECT high_water FROM stores WHERE store_id = $1 FOR UPDATE")
@@ -157,6 +162,7 @@ async fn ingest(
         .await?
     };
     let new: HashSet<i64> = inserted.iter().copied().collect();
+    let insert_in = lap.next();
 
     // Already stored: the same hash is a harmless re-send, another hash a conflict.
     if new.len() < n {
@@ -169,9 +175,11 @@ async fn ingest(
         .fetch_all(&mut *tx)
         .await?;
         for (seq, stored_hash) in stored {
-            let Some(c) = checked.iter().find(|c| c.sent.seq == seq) else {
+            // `checked` is sorted by seq.
+            let Ok(i) = checked.binary_search_by_key(&seq, |c| c.sent.seq) else {
                 continue;
             };
+            let c = &checked[i];
             if c.sent.hash != stored_hash {
                 // Dropping the transaction rolls the whole push back.
                 return Err(HqError::Conflict(Conflict {
@@ -183,44 +191,88 @@ async fn ingest(
         }
     }
 
-    let fresh: Vec<(i64, Event)> = checked
+    let fresh: Vec<(i64, &Event)> = checked
         .iter()
         .filter(|c| new.contains(&c.sent.seq))
-        .filter_map(|c| c.event.clone().map(|e| (c.sent.seq, e)))
+        .filter_map(|c| c.event.as_ref().map(|e| (c.sent.seq, e)))
         .collect();
+    let conflicts_in = lap.next();
     let changes = projections::project(&mut tx, store_id, &fresh).await?;
+    let project_in = lap.next();
 
-    // The contiguous run after the old mark: a seq s > high is in the run exactly when it
-    // is the (s - high)-th stored seq after high.
-    let run: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (
-             SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS rn
-             FROM events WHERE store_id = $1 AND seq > $2) AS x
-         WHERE seq - $2 = rn",
+    // Every seq of this push is stored now (new, or the same hash already there): the run
+    // after the old mark goes through the push's own contiguous seqs (sorted) without a
+    // query; past them, seqs stored by earlier out-of-order pushes may extend it.
+    for c in checked {
+        if c.sent.seq == high + 1 {
+            high += 1;
+        } else if c.sent.seq > high {
+            break;
+        }
+    }
+    // Past `high`: a stored seq s is in the run exactly when it is the (s - high)-th
+    // stored seq after high (usually there is none, and this reads one index page).
+    let high: i64 = sqlx::query_scalar(
+        "WITH run AS (
+             SELECT COUNT(*) AS n FROM (
+                 SELECT seq, ROW_NUMBER() OVER (ORDER BY seq) AS rn
+                 FROM events WHERE store_id = $1 AND seq > $2) AS x
+             WHERE seq - $2 = rn)
+         UPDATE stores SET high_water = $2 + run.n, last_push_at = now(),
+             high_water_at = COALESCE(
+                 (SELECT created_at FROM events WHERE store_id = $1 AND seq = $2 + run.n),
+                 high_water_at)
+         FROM run WHERE store_id = $1
+         RETURNING high_water",
     )
     .bind(store_id)
     .bind(high)
     .fetch_one(&mut *tx)
     .await?;
-    high += run;
-    sqlx::query(
-        "UPDATE stores SET high_water = $2, last_push_at = now(),
-             high_water_at = COALESCE((SELECT created_at FROM events WHERE store_id = $1 AND seq = $2), high_water_at)
-         WHERE store_id = $1",
-    )
-    .bind(store_id)
-    .bind(high)
-    .execute(&mut *tx)
-    .await?;
-
+    let high_in = lap.next();
     let origin = Some(store_id.to_owned());
     let changes: Vec<_> = changes.into_iter().map(|c| (origin.clone(), c)).collect();
     feed::append(&mut tx, &changes).await?;
+    let feed_in = lap.next();
     tx.commit().await?;
+    tracing::debug!(
+        store = store_id,
+        events = n,
+        new = new.len(),
+        check_ms = ms(checked_in),
+        insert_ms = ms(insert_in),
+        conflicts_ms = ms(conflicts_in),
+        project_ms = ms(project_in),
+        high_water_ms = ms(high_in),
+        feed_ms = ms(feed_in),
+        commit_ms = ms(lap.next()),
+        "push ingested"
+    );
     Ok(PushAnswer {
         high_water: high,
         inserted: u32::try_from(new.len()).unwrap_or(u32::MAX),
     })
+}
+
+/// Stage timings of one push (logged at debug level: where a push's time goes).
+struct Laps(Instant);
+
+impl Laps {
+    fn start() -> Laps {
+        Laps(Instant::now())
+    }
+
+    /// The time since the last lap.
+    fn next(&mut self) -> Duration {
+        let now = Instant::now();
+        let lap = now - self.0;
+        self.0 = now;
+        lap
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// An alarm row for a conflict (its own transaction: the push itself was rolled back).

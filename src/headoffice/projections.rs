@@ -14,6 +14,7 @@
 //! - holds: a sale's own events release its redemption hold.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -63,21 +64,36 @@ pub fn merge(old: CardRow, new: CardRow) -> CardRow {
 pub async fn project(
     tx: &mut PgConnection,
     store_id: &str,
-    events: &[(i64, Event)],
+    events: &[(i64, &Event)],
 ) -> Result<Vec<ChangeBody>, HqError> {
     let mut changes = Vec::new();
+    let t0 = Instant::now();
     members(tx, store_id, events, &mut changes).await?;
+    let t1 = Instant::now();
     cards(tx, store_id, events, &mut changes).await?;
+    let t2 = Instant::now();
     ledger(tx, store_id, events, &mut changes).await?;
+    let t3 = Instant::now();
     spend(tx, store_id, events).await?;
+    let t4 = Instant::now();
     release_holds(tx, store_id, events).await?;
+    let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1000.0;
+    tracing::debug!(
+        store = store_id,
+        members_ms = ms(t0, t1),
+        cards_ms = ms(t1, t2),
+        ledger_ms = ms(t2, t3),
+        spend_ms = ms(t3, t4),
+        holds_ms = ms(t4, Instant::now()),
+        "projected"
+    );
     Ok(changes)
 }
 
 async fn members(
     tx: &mut PgConnection,
     store_id: &str,
-    events: &[(i64, Event)],
+    events: &[(i64, &Event)],
     changes: &mut Vec<ChangeBody>,
 ) -> Result<(), HqError> {
     // The last snapshot of each member in this push (seq order = the store's order).
@@ -144,7 +160,7 @@ async fn members(
 async fn cards(
     tx: &mut PgConnection,
     store_id: &str,
-    events: &[(i64, Event)],
+    events: &[(i64, &Event)],
     changes: &mut Vec<ChangeBody>,
 ) -> Result<(), HqError> {
     let mut folded: BTreeMap<String, CardRow> = BTreeMap::new();
@@ -246,7 +262,7 @@ pub fn card_change(state: &str, snapshot: &str, withdrawal: bool) -> Result<Chan
 async fn ledger(
     tx: &mut PgConnection,
     store_id: &str,
-    events: &[(i64, Event)],
+    events: &[(i64, &Event)],
     changes: &mut Vec<ChangeBody>,
 ) -> Result<(), HqError> {
     let entries: Vec<_> = events
@@ -348,7 +364,7 @@ async fn ledger(
 async fn spend(
     tx: &mut PgConnection,
     store_id: &str,
-    events: &[(i64, Event)],
+    events: &[(i64, &Event)],
 ) -> Result<(), HqError> {
     // Sales with a card: one row per receipt. Refunds: summed per receipt first (one
     // statement may touch a row only once).
@@ -409,7 +425,7 @@ async fn spend(
 async fn release_holds(
     tx: &mut PgConnection,
     store_id: &str,
-    events: &[(i64, Event)],
+    events: &[(i64, &Event)],
 ) -> Result<(), HqError> {
     let mut receipts: Vec<&str> = events
         .iter()
