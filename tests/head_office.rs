@@ -1042,6 +1042,35 @@ async fn the_annual_review_runs_over_chain_wide_spend_once_per_day() {
         .await
         .expect("review");
     assert!(!again.ran);
+
+    // Head office wins on merge: store 0002 was offline and its own review renewed the card
+    // at gold for the same new term; pushed later, it changes neither tier nor term.
+    let (expiry, valid_from): (String, String) = sqlx::query_as(
+        "SELECT snapshot->>'expiry', snapshot->>'valid_from' FROM cards WHERE card_number = $1",
+    )
+    .bind(down)
+    .fetch_one(&chain.pool)
+    .await
+    .expect("card");
+    let mut store_review = snapshot(down, "m-2", CardState::Active, "0002");
+    store_review.valid_from = day(&valid_from);
+    store_review.expiry = day(&expiry);
+    store_review.record_seq = 2;
+    let Event::Card(_, mut renewed) = card(CardCause::Renewed, store_review, 0) else {
+        unreachable!("a card event")
+    };
+    renewed.at = t(10_000_000);
+    s2.push_ok(vec![sent(5, &Event::Card(CardCause::Renewed, renewed))])
+        .await;
+    let (tier, record_seq): (String, String) = sqlx::query_as(
+        "SELECT snapshot->>'tier', snapshot->>'record_seq' FROM cards WHERE card_number = $1",
+    )
+    .bind(down)
+    .fetch_one(&chain.pool)
+    .await
+    .expect("card");
+    assert_eq!(tier, "vip", "head office's review wins over the store's");
+    assert_eq!(record_seq, "2", "the rest of the store's snapshot is taken");
 }
 
 /// Two head-office processes, three stores, many concurrent pushers sending overlapping and

@@ -143,7 +143,8 @@ pub struct SaleCommitted {
     pub redeem_points: i64,
     pub redeem_amount: Money,
     pub payable: Money,
-    /// The cash-like part of the tenders (R-PAY-1): what counts as the card's spend.
+    /// The cash-like part of the tenders (R-PAY-1): what proves same-day cash spend
+    /// (R-ENR-4, R-EXP-2). A card year's spend (R-EXP-3) counts `payable`.
     pub cash: Money,
     pub points_earned: i64,
     pub policy_version: i64,
@@ -172,7 +173,7 @@ pub struct RefundBooked {
     pub business_day: NaiveDate,
     pub created_at: DateTime<Utc>,
     pub amount: Money,
-    /// The part that reverses cash-like tenders: taken off the card's spend.
+    /// The part that reverses cash-like tenders.
     pub cash: Money,
     pub card_number: Option<String>,
     pub points_reversed: i64,

@@ -10,7 +10,8 @@
 //!   rule in Rust, for folding one push's events per card).
 //! - ledger and balances: a balance is the sum of every store's entries.
 //! - debts: a balance driven below zero (an offline overdraft) is flagged.
-//! - card_spend: cash per sale with a card, minus refunded cash (R-EXP-3).
+//! - card_spend: what each sale with a card was paid (all tenders), and what was refunded of
+//!   it (R-EXP-3, counted as the store's own review counts it).
 //! - holds: a sale's own events release its redemption hold.
 
 use std::collections::BTreeMap;
@@ -215,18 +216,27 @@ async fn cards(
          ON CONFLICT (card_number) DO UPDATE SET
              state = CASE WHEN (excluded.withdrawal AND c.state = 'blocked' AND c.loss_store = excluded.origin)
                             OR excluded.precedence > c.precedence
-                            OR (excluded.precedence = c.precedence AND excluded.at >= c.at)
+                            OR (excluded.precedence = c.precedence AND excluded.at >= c.at
+                                AND NOT (c.review_expiry IS NOT NULL AND (excluded.snapshot->>'expiry')::date <= c.review_expiry))
                           THEN excluded.state ELSE c.state END,
              precedence = CASE WHEN (excluded.withdrawal AND c.state = 'blocked' AND c.loss_store = excluded.origin)
                             OR excluded.precedence > c.precedence
-                            OR (excluded.precedence = c.precedence AND excluded.at >= c.at)
+                            OR (excluded.precedence = c.precedence AND excluded.at >= c.at
+                                AND NOT (c.review_expiry IS NOT NULL AND (excluded.snapshot->>'expiry')::date <= c.review_expiry))
                           THEN excluded.precedence ELSE c.precedence END,
              withdrawal = (excluded.withdrawal AND c.state = 'blocked' AND c.loss_store = excluded.origin)
                           OR (excluded.withdrawal AND (excluded.precedence > c.precedence
                               OR (excluded.precedence = c.precedence AND excluded.at >= c.at))),
              loss_store = CASE WHEN excluded.withdrawal AND c.state = 'blocked' AND c.loss_store = excluded.origin
                           THEN NULL ELSE COALESCE(c.loss_store, excluded.loss_store) END,
-             snapshot = CASE WHEN excluded.at >= c.at THEN excluded.snapshot ELSE c.snapshot END,
+             -- Head office's review wins: a store's snapshot for a term up to the one the review
+             -- set keeps the review's tier and term (the rest, e.g. a rewrite, is taken).
+             snapshot = CASE WHEN excluded.at < c.at THEN c.snapshot
+                             WHEN c.review_expiry IS NOT NULL AND (excluded.snapshot->>'expiry')::date <= c.review_expiry
+                             THEN excluded.snapshot || jsonb_build_object('tier', c.snapshot->'tier',
+                                  'valid_from', c.snapshot->'valid_from', 'expiry', c.snapshot->'expiry',
+                                  'lapsed_on', c.snapshot->'lapsed_on')
+                             ELSE excluded.snapshot END,
              member_id = CASE WHEN excluded.at >= c.at THEN excluded.member_id ELSE c.member_id END,
              at = GREATEST(c.at, excluded.at),
              origin = excluded.origin,
@@ -374,40 +384,40 @@ async fn spend(
         match event {
             Event::SaleCommitted(s) => {
                 if let Some(card) = s.card_number.as_deref() {
-                    sales.insert(s.receipt_no.as_str(), (card, s.business_day, s.cash.0));
+                    sales.insert(s.receipt_no.as_str(), (card, s.business_day, s.payable.0));
                 }
             }
             Event::RefundBooked(r) if r.card_number.is_some() => {
-                *refunds.entry(r.receipt_no.as_str()).or_default() += r.cash.0;
+                *refunds.entry(r.receipt_no.as_str()).or_default() += r.amount.0;
             }
             _ => {}
         }
     }
     if !sales.is_empty() {
-        let (mut receipts, mut cards, mut days, mut cash) = (vec![], vec![], vec![], vec![]);
+        let (mut receipts, mut cards, mut days, mut paid) = (vec![], vec![], vec![], vec![]);
         for (receipt, (card, day, amount)) in &sales {
             receipts.push(*receipt);
             cards.push(*card);
             days.push(*day);
-            cash.push(amount.round_dp(2));
+            paid.push(amount.round_dp(2));
         }
         sqlx::query(
-            "INSERT INTO card_spend AS s (store_id, receipt_no, card_number, business_day, cash, has_sale)
+            "INSERT INTO card_spend AS s (store_id, receipt_no, card_number, business_day, paid, has_sale)
              SELECT $1, r, c, d, m, TRUE FROM UNNEST($2::text[], $3::text[], $4::date[], $5::numeric[]) AS t(r, c, d, m)
              ON CONFLICT (store_id, receipt_no) DO UPDATE SET card_number = excluded.card_number,
-                 business_day = excluded.business_day, cash = excluded.cash, has_sale = TRUE",
+                 business_day = excluded.business_day, paid = excluded.paid, has_sale = TRUE",
         )
         .bind(store_id)
         .bind(&receipts)
         .bind(&cards)
         .bind(&days)
-        .bind(&cash)
+        .bind(&paid)
         .execute(&mut *tx)
         .await?;
     }
     if !refunds.is_empty() {
         let receipts: Vec<&str> = refunds.keys().copied().collect();
-        let cash: Vec<Decimal> = refunds.values().map(|d| d.round_dp(2)).collect();
+        let refunded: Vec<Decimal> = refunds.values().map(|d| d.round_dp(2)).collect();
         sqlx::query(
             "INSERT INTO card_spend AS s (store_id, receipt_no, refunded)
              SELECT $1, r, m FROM UNNEST($2::text[], $3::numeric[]) AS t(r, m)
@@ -415,7 +425,7 @@ async fn spend(
         )
         .bind(store_id)
         .bind(&receipts)
-        .bind(&cash)
+        .bind(&refunded)
         .execute(&mut *tx)
         .await?;
     }

@@ -115,7 +115,7 @@ pub async fn run(
         let body = serde_json::to_string(&card).map_err(|e| HqError::Internal(e.to_string()))?;
         sqlx::query(
             "UPDATE cards SET state = $2, precedence = $3, snapshot = $4::jsonb, at = $5,
-                 origin = NULL, withdrawal = FALSE, updated_at = now()
+                 origin = NULL, withdrawal = FALSE, review_expiry = $6, updated_at = now()
              WHERE card_number = $1",
         )
         .bind(&number)
@@ -123,6 +123,7 @@ pub async fn run(
         .bind(i16::from(state_precedence(card.state)))
         .bind(&body)
         .bind(Utc::now())
+        .bind(card.expiry)
         .execute(&mut *tx)
         .await?;
         changes.push((
@@ -144,7 +145,7 @@ pub async fn run(
     Ok(summary)
 }
 
-/// R-EXP-1/3: the card year's cash spend (net of refunds) and purchases over every store,
+/// R-EXP-1/3: the card year's spend (what its sales were paid, net of refunds) and purchases over every store,
 /// counting the cards this one replaced within the same card year (a replacement keeps the
 /// old card's expiry, R-REP-5), as the store's own review does.
 async fn year_spend(tx: &mut PgConnection, card: &CardSnapshot) -> Result<(Decimal, u32), HqError> {
@@ -168,7 +169,7 @@ async fn year_spend(tx: &mut PgConnection, card: &CardSnapshot) -> Result<(Decim
         replaces = old.replaces;
     }
     let (spend, purchases): (Decimal, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(cash - refunded), 0), COUNT(*) FROM card_spend
+        "SELECT COALESCE(SUM(paid - refunded), 0), COUNT(*) FROM card_spend
          WHERE has_sale AND card_number = ANY($1) AND business_day BETWEEN $2 AND $3",
     )
     .bind(&numbers)
