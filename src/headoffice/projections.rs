@@ -38,7 +38,7 @@ pub struct CardRow {
     pub withdrawal: bool,
 }
 
-/// The card merge: `new` over `old`. The same rule as the SQL in [`cards`].
+/// The card merge: `new` over `old`. The same rule as the SQL of the cards projection below.
 pub fn merge(old: CardRow, new: CardRow) -> CardRow {
     let withdraw = new.withdrawal
         && old.state == CardState::Blocked
