@@ -631,6 +631,7 @@ async fn start_store(dir: &std::path::Path, addr: SocketAddr) -> (Kiosk, JobRunn
             pull_every_ms: 100,
             keys_every_seconds: 3600,
             request_timeout_ms: 2000,
+            ..HeadOfficeConfig::default()
         },
         ..Config::default()
     };

@@ -62,12 +62,19 @@ pub async fn run_due(k: &Kiosk, memory: &mut SyncMemory) {
     let Some(head_office) = k.head_office.clone() else {
         return;
     };
+    // A few rounds at most, so a stop signal never waits long for a paced drain.
+    let started = std::time::Instant::now();
     for _ in 0..10 {
         let round = round(k, head_office.as_ref(), memory).await;
-        if !round.more || round.failed.is_some() {
+        if !round.more || round.failed.is_some() || started.elapsed().as_secs() >= 2 {
             break;
         }
     }
+}
+
+/// The pause after a round that took `worked`, so work is `share` percent of the time.
+fn drain_pause(worked: std::time::Duration, share: u32) -> std::time::Duration {
+    worked * (100 - share.min(100)) / share.max(1)
 }
 
 /// One round of the plan. Scheduling uses the machine's clock (`Utc::now`), not the kiosk's
@@ -130,7 +137,15 @@ async fn try_round(
     };
     let planned = plan::plan(&status);
     let mut high_water = row.high_water;
-    for range in &planned.push {
+    let share = u32::from(k.config.head_office.drain_share_percent.clamp(1, 100));
+    let mut batch_started = std::time::Instant::now();
+    for (i, range) in planned.push.iter().enumerate() {
+        if i > 0 {
+            // A backlog drains in the background: pause so the push loop works only its
+            // share of the time and the tills keep the cores and the writer.
+            tokio::time::sleep(drain_pause(batch_started.elapsed(), share)).await;
+        }
+        batch_started = std::time::Instant::now();
         let events = {
             let mut conn = k.db.reader.acquire().await?;
             outbox::batch(&mut conn, range.first, range.last).await?
@@ -301,5 +316,19 @@ fn jitter_draw() -> f64 {
     match getrandom::fill(&mut bytes) {
         Ok(()) => (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64,
         Err(_) => 1.0,
+    }
+}
+
+#[cfg(test)]
+mod drain_tests {
+    use super::drain_pause;
+    use std::time::Duration;
+
+    #[test]
+    fn the_drain_works_only_its_share_of_the_time() {
+        let worked = Duration::from_millis(40);
+        assert_eq!(drain_pause(worked, 25), Duration::from_millis(120));
+        assert_eq!(drain_pause(worked, 50), Duration::from_millis(40));
+        assert_eq!(drain_pause(worked, 100), Duration::ZERO);
     }
 }
