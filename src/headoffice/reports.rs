@@ -15,8 +15,8 @@ pub struct StoreSync {
     /// Largest seq stored (above `high_water` when a gap waits to be filled).
     pub stored_max: Option<i64>,
     pub last_push_at: Option<DateTime<Utc>>,
-    /// How old the event at the high-water mark was when it arrived (seconds).
-    pub lag_seconds: Option<f64>,
+    /// How old the event at the high-water mark was when it arrived (whole seconds).
+    pub lag_seconds: Option<i64>,
 }
 
 pub async fn stores(pool: &PgPool) -> Result<Vec<StoreSync>, HqError> {
@@ -24,7 +24,7 @@ pub async fn stores(pool: &PgPool) -> Result<Vec<StoreSync>, HqError> {
         "SELECT s.store_id, s.name, s.high_water,
                 (SELECT MAX(seq) FROM events e WHERE e.store_id = s.store_id) AS stored_max,
                 s.last_push_at,
-                EXTRACT(EPOCH FROM (s.last_push_at - s.high_water_at))::float8 AS lag_seconds
+                FLOOR(EXTRACT(EPOCH FROM (s.last_push_at - s.high_water_at)))::bigint AS lag_seconds
          FROM stores s ORDER BY s.store_id",
     )
     .fetch_all(pool)
