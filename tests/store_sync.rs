@@ -329,31 +329,10 @@ async fn a_conflicting_copy_raises_the_alarm_stops_pushing_and_overwrites_nothin
 
 /// The card's row as head office would send it.
 async fn snapshot(k: &Kiosk, number: &str) -> CardSnapshot {
-    let card = {
-        let mut conn = k.db.reader.acquire().await.expect("conn");
-        member_kiosk::store::cards::find(&mut conn, number)
-            .await
-            .expect("read")
-            .expect("card")
-    };
-    CardSnapshot {
-        number: card.number,
-        member_id: card.member_id,
-        tier: card.tier,
-        state: card.state,
-        valid_from: card.valid_from,
-        expiry: card.expiry,
-        lapsed_on: card.lapsed_on,
-        generation: card.generation,
-        replaces: card.replaces,
-        replaced_by: card.replaced_by,
-        upgrade_points_carried: card.upgrade_points_carried,
-        points_debt: card.points_debt,
-        issued_store: card.issued_store,
-        issued_on: card.issued_on,
-        record_seq: card.record_seq,
-        record_key_id: None,
-    }
+    let mut conn = k.db.reader.acquire().await.expect("conn");
+    member_kiosk::store::cards::snapshot(&mut conn, number)
+        .await
+        .expect("card")
 }
 
 fn add_change(hq: &Shared, origin: &str, body: ChangeBody) {
